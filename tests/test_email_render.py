@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import re
+import struct
+from datetime import UTC, date, datetime, timedelta, timezone
+from email.message import EmailMessage
+
+import pandas as pd
+import pytest
+
+from engagement_pipeline.lib.charts import stat_chart_png
+from engagement_pipeline.lib.email_render import (
+    ReportLink,
+    expiry_label,
+    format_size,
+    format_stat,
+    link_href,
+    render_alert_email,
+    render_report_email,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SUMMARY = pd.DataFrame(
+    {
+        "channel": ["email", "web_push", "sms"],
+        "sent": [1_204_512, 8_000, 310],
+        "unique_opens": [402_113, None, None],
+        "unique_open_rate": [0.41876, None, None],
+        "delivery_rate": [0.9912, None, 0.0],
+    }
+)
+SERIES = pd.DataFrame(
+    {
+        "period_start": pd.date_range("2026-11-01", periods=7).date,
+        "email": [1200, 1350, 990, 1500, 1720, 800, 640],
+        "web_push": [10, 12, 8, 0, 4, 9, 11],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("stat", "value", "shown"),
+    [
+        ("sent", 1_204_512, "1,204,512"),
+        ("sent", 0, "0"),
+        ("sent", 1204512.0, "1,204,512"),
+        ("unique_opens", None, "–"),
+        ("unique_opens", float("nan"), "–"),
+        ("unique_opens", pd.NA, "–"),
+        ("open_rate", 0.41876, "41.9%"),
+        ("click_to_open_rate", 1.0, "100.0%"),
+        ("delivery_rate", 0, "0.0%"),
+        ("avg_revenue", 1234.5, "1,234.50"),
+    ],
+)
+def test_format_stat(stat: str, value: object, shown: str) -> None:
+    assert format_stat(stat, value) == shown
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(0, "0 B"), (532, "532 B"), (12_700, "12.4 KB"), (3_250_000, "3.1 MB"), (5 * 1024**4, "5120.0 GB")],
+)
+def test_format_size(size: int, shown: str) -> None:
+    assert format_size(size) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "expires_at", "shown"),
+    [
+        ("https://s3/x.zip?sig=1", datetime(2026, 11, 23, 15, 0, tzinfo=UTC), "expires 2026-11-23 15:00 UTC"),
+        ("https://s3/x.zip", datetime(2026, 11, 23, 16, 30, tzinfo=timezone(timedelta(hours=1))),
+         "expires 2026-11-23 15:30 UTC"),
+        ("https://s3/x.zip", datetime(2026, 11, 23, 15, 0), "expires 2026-11-23 15:00 UTC"),
+        ("/srv/reports/x.csv", None, "local file"),
+        ("file:///srv/reports/x.csv", None, "local file"),
+        ("https://reports.example.com/x.csv", None, "does not expire"),
+    ],
+)
+def test_expiry_label(url: str, expires_at: datetime | None, shown: str) -> None:
+    assert expiry_label(ReportLink("x", url, expires_at, 1)) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("/srv/reports/weekly 1.csv", "file:///srv/reports/weekly%201.csv"),
+        ("https://s3/x.zip?a=1", "https://s3/x.zip?a=1"),
+        ("reports/x.csv", "reports/x.csv"),
+    ],
+)
+def test_link_href(url: str, href: str) -> None:
+    assert link_href(url) == href
+
+
+def _report(**overrides: object) -> EmailMessage:
+    arguments: dict[str, object] = {
+        "report_name": "Black Friday <push> & email",
+        "period_start": date(2026, 11, 1),
+        "period_end": date(2026, 11, 7),
+        "recipients": ["ana@example.com", "Bo Li <bo@example.org>"],
+        "sender": "Engagement Reports <reports@example.com>",
+        "links": [
+            ReportLink("campaigns.csv.zip", "https://s3.example.com/c.zip?X-Amz-Signature=a&b=c",
+                       datetime(2026, 11, 8, 7, 0, tzinfo=UTC), 48_213),
+            ReportLink("canvases.csv", "/srv/reports/canvases.csv", None, 900),
+        ],
+        "summary": SUMMARY,
+        "series": SERIES,
+        "key_stat": "unique_opens",
+        "generated_at": datetime(2026, 11, 8, 6, 0, tzinfo=UTC),
+    }
+    arguments.update(overrides)
+    return render_report_email(**arguments)  # type: ignore[arg-type]
+
+
+def test_report_email_headers_and_structure() -> None:
+    msg = _report()
+    assert msg["Subject"] == "Black Friday <push> & email: 2026-11-01 – 2026-11-07"
+    assert msg["To"] == "ana@example.com, Bo Li <bo@example.org>"
+    assert msg["From"] == "Engagement Reports <reports@example.com>"
+    assert [p.get_content_type() for p in msg.walk()] == [
+        "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png",
+    ]
+    image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert image.get_content_disposition() == "inline"
+    html = msg.get_body(("html",)).get_content()
+    assert f'src="cid:{image["Content-ID"][1:-1]}"' in html
+
+
+def test_report_html_is_self_contained_escaped_and_formatted() -> None:
+    html = _report().get_body(("html",)).get_content()
+    assert not re.search(r"<(script|style|link)\b", html, re.IGNORECASE)
+    assert "<table" in html and 'style="' in html
+    assert "Black Friday &lt;push&gt; &amp; email" in html and "<push>" not in html
+    assert 'href="https://s3.example.com/c.zip?X-Amz-Signature=a&amp;b=c"' in html
+    assert "expires 2026-11-08 07:00 UTC" in html and "local file" in html
+    assert 'href="file:///srv/reports/canvases.csv"' in html
+    for shown in ("Web push", "SMS", "1,204,512", "402,113", "41.9%", "99.1%", "0.0%", "Unique open rate"):
+        assert f">{shown}<" in html
+
+
+def test_report_text_part_has_links_and_aligned_summary() -> None:
+    text = _report().get_body(("plain",)).get_content()
+    assert "Period: 2026-11-01 – 2026-11-07" in text
+    assert "campaigns.csv.zip (47.1 KB, expires 2026-11-08 07:00 UTC)" in text
+    assert "https://s3.example.com/c.zip?X-Amz-Signature=a&b=c" in text
+    email_row = next(line for line in text.splitlines() if line.startswith("Email "))
+    header = next(line for line in text.splitlines() if line.startswith("Channel "))
+    assert email_row.split() == ["Email", "1,204,512", "402,113", "41.9%", "99.1%"]
+    assert len(email_row) == len(header)
+
+
+def test_report_without_links_or_activity_still_renders() -> None:
+    msg = _report(links=[], summary=SUMMARY.iloc[0:0], series=SERIES.iloc[0:0])
+    assert "No files were produced" in msg.get_body(("plain",)).get_content()
+    assert "No activity in this period" in msg.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"recipients": []}, "recipients must be a non-empty list"),
+        ({"recipients": "ana@example.com"}, "recipients must be a non-empty list"),
+        ({"recipients": ["ana@example.com", "marketing team"]}, "['marketing team'] are not addresses"),
+        ({"summary": SUMMARY.drop(columns="channel")}, "report summary: missing column 'channel'"),
+        ({"series": SERIES.drop(columns="period_start")}, "missing column 'period_start'"),
+    ],
+)
+def test_report_input_errors_name_the_field(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _report(**overrides)
+
+
+def test_alert_email_escapes_details_and_links() -> None:
+    msg = render_alert_email(
+        subject="Report held: Weekly engagement",
+        recipients=["ops@example.com"],
+        sender="Engagement Reports <reports@example.com>",
+        headline="unique_opens_le_opens failed for 2026-11-22",
+        details={"report": "weekly_engagement", "reason": "unique_opens > opens for <3> messages"},
+        link="http://dagster.local/runs/abc?tab=checks&x=1",
+    )
+    assert msg["Subject"] == "Report held: Weekly engagement"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "reason: unique_opens > opens for <3> messages" in text
+    assert "http://dagster.local/runs/abc?tab=checks&x=1" in text
+    assert "unique_opens &gt; opens for &lt;3&gt; messages" in html
+    assert 'href="http://dagster.local/runs/abc?tab=checks&amp;x=1"' in html
+    assert not re.search(r"<(script|style|link)\b", html, re.IGNORECASE)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png.startswith(PNG_SIGNATURE)
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize(
+    ("series", "key_stat"),
+    [
+        (SERIES, "unique_opens"),
+        (SERIES.iloc[:1], "unique_opens"),
+        (pd.DataFrame({"period_start": ["2026-11-01", "2026-12-01"], "sms": [0.98, 0.97]}), "delivery_rate"),
+        (SERIES.iloc[0:0], "sent"),
+        (pd.DataFrame({"period_start": [date(2026, 11, 1)], "email": [None]}), "sent"),
+    ],
+    ids=["week", "single-period", "rates", "empty", "all-missing"],
+)
+def test_chart_is_a_640x280_png(series: pd.DataFrame, key_stat: str) -> None:
+    png = stat_chart_png(series, key_stat, "Unique opens by channel")
+    assert _png_size(png) == (640, 280)
+    assert len(png) > 3_000
+
+
+def test_chart_with_data_differs_from_no_data_chart() -> None:
+    with_data = stat_chart_png(SERIES, "sent", "Sent by channel")
+    without = stat_chart_png(SERIES.iloc[0:0], "sent", "Sent by channel")
+    assert len(with_data) > 2 * len(without)
