@@ -1,0 +1,72 @@
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.currents.catalog import CATALOG_COLUMNS, CATALOG_TAG_COLUMNS, read_catalog
+from engagement_pipeline.lib.currents.canonical import create_table_sql
+from engagement_pipeline.lib.currents.ingest import ingest
+from engagement_pipeline.lib.previews import markdown_table
+from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
+from engagement_pipeline.lib.storage import ObjectStore
+from engagement_pipeline.lib.warehouse import Warehouse, bulk_load
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"python", "avro"},
+    owners=["team:data-engineering"],
+)
+def raw_currents_events(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation
+) -> dg.MaterializeResult:
+    """Every event of every Braze Currents Avro file in the landing zone, loaded once per file.
+
+    New files (by key and etag) are decoded and appended with their source file; the
+    manifest (`currents_manifest`) records each file; corrupt files and records without
+    id, time or user_id go to `currents_quarantine` with their reason. Re-delivered
+    events stay here and are deduplicated on `id` by `stg_currents__events`. The days
+    touched by the new files (late files included) are listed in `days_touched`."""
+    summary = ingest(warehouse.engine, landing_zone.store(), log=context.log.info)
+    if summary.files_quarantined or summary.rows_quarantined:
+        context.log.warning(
+            f"quarantined {summary.files_quarantined} file(s) and {summary.rows_quarantined} record(s); see currents_quarantine"
+        )
+    examples = [{"file": q["source_file"], "reason": q["reason"]} for q in summary.quarantine_examples]
+    return dg.MaterializeResult(
+        metadata={
+            "files_read": summary.files_seen,
+            "files_loaded": summary.files_loaded,
+            "files_skipped": summary.files_skipped,
+            "files_quarantined": summary.files_quarantined,
+            "rows_loaded": summary.rows_loaded,
+            "records_quarantined": summary.rows_quarantined,
+            "skipped_event_types": dg.MetadataValue.json(dict(summary.skipped_event_types)),
+            "rows_by_event_type": dg.MetadataValue.json(dict(summary.rows_by_event_type)),
+            "days_touched": dg.MetadataValue.json(sorted(d.isoformat() for d in summary.days_touched)),
+            "quarantine_examples": markdown_table(pd.DataFrame(examples)),
+            "landing_zone": landing_zone.store().describe(""),
+        }
+    )
+
+
+@dg.asset(group_name="ingest", kinds={"python", "json"}, owners=["team:data-engineering"])
+def braze_catalog(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation, settings: PipelineSettings
+) -> dg.MaterializeResult:
+    """Campaign and Canvas names and tags from Braze REST list exports (`campaigns.list.json`, `canvas.list.json`).
+
+    Read from `ENGAGEMENT_CATALOG_PATH` when set, else from the landing zone. Optional:
+    without a catalog, names come from the events and no message has tags."""
+    store = ObjectStore(settings.catalog_path) if settings.catalog_path else landing_zone.store()
+    messages, tags, files, errors = read_catalog(store)
+    for error in errors:
+        context.log.error(error)
+    with warehouse.begin() as conn:
+        for table, columns in (("braze_catalog", CATALOG_COLUMNS), ("braze_catalog_tags", CATALOG_TAG_COLUMNS)):
+            conn.execute(sa.text(create_table_sql(table, columns)))
+            conn.execute(sa.text(f"delete from {table}"))
+        bulk_load(conn, "braze_catalog", messages)
+        bulk_load(conn, "braze_catalog_tags", tags)
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": messages.height, "tags": tags.height, "files": dg.MetadataValue.json(files), "errors": dg.MetadataValue.json(errors)}
+    )

@@ -1,0 +1,35 @@
+import os
+
+import dagster as dg
+
+from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
+from engagement_pipeline.lib.warehouse import Warehouse
+
+
+def _secret(name: str, value: str) -> str | dg.EnvVar:
+    """Pass a set variable as an EnvVar so its value (a password) never shows in the UI."""
+    return dg.EnvVar(name) if os.environ.get(name) else value
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    cfg = defaults()
+    endpoint = cfg["ENGAGEMENT_S3_ENDPOINT_URL"]
+    return dg.Definitions(
+        resources={
+            "warehouse": Warehouse(url=_secret("ENGAGEMENT_WAREHOUSE_URL", cfg["ENGAGEMENT_WAREHOUSE_URL"])),
+            "landing_zone": StorageLocation(url=cfg["ENGAGEMENT_LANDING_URL"], endpoint_url=endpoint),
+            "report_store": StorageLocation(url=cfg["ENGAGEMENT_REPORTS_URL"], endpoint_url=endpoint),
+            "settings": PipelineSettings(
+                home=cfg["ENGAGEMENT_HOME"],
+                timezone=cfg["ENGAGEMENT_TIMEZONE"],
+                count_bot_clicks=cfg["ENGAGEMENT_COUNT_BOT_CLICKS"].lower() in ("1", "true", "yes"),
+                report_defs_dir=cfg["ENGAGEMENT_REPORT_DEFS"],
+                catalog_path=cfg["ENGAGEMENT_CATALOG_PATH"],
+                allowed_recipient_domains=cfg["ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS"],
+                alert_recipients=cfg["ENGAGEMENT_ALERT_RECIPIENTS"],
+                landing_max_age_hours=float(cfg["ENGAGEMENT_LANDING_MAX_AGE_HOURS"]),
+            ),
+        }
+    )

@@ -1,0 +1,143 @@
+"""Load new Currents files from the landing zone into the raw event table, exactly once.
+
+A manifest row per object (key + etag) is written in the same transaction as the
+object's events, so a crash never leaves a file half-loaded or loaded twice. A
+corrupt file, or records missing `id`/`time`/`user_id`, go to the quarantine
+table with their reason while everything else loads; a fixed file dropped again
+(new etag) is loaded. Re-delivered events are kept here and deduplicated on `id`
+by the staging model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Callable, Iterable
+
+import polars as pl
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, create_table_sql
+from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, decode_file
+from engagement_pipeline.lib.storage import ObjectStore, StoredObject
+from engagement_pipeline.lib.warehouse import bulk_load
+
+RAW_TABLE = "raw_currents_events"
+MANIFEST_TABLE = "currents_manifest"
+QUARANTINE_TABLE = "currents_quarantine"
+MANIFEST_COLUMNS = {
+    "object_key": "varchar", "etag": "varchar", "size_bytes": "bigint", "event_type": "varchar",
+    "status": "varchar", "rows_loaded": "bigint", "rows_quarantined": "bigint", "error": "varchar",
+    "min_event_date": "date", "max_event_date": "date", "loaded_at": "timestamp",
+}
+QUARANTINE_COLUMNS = {
+    "source_file": "varchar", "event_type": "varchar", "event_id": "varchar", "reason": "varchar",
+    "record_json": "varchar", "quarantined_at": "timestamp",
+}
+FLUSH_ROWS = 1_000_000
+
+
+@dataclass
+class IngestSummary:
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_skipped: int = 0
+    files_quarantined: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    skipped_event_types: Counter = field(default_factory=Counter)
+    rows_by_event_type: Counter = field(default_factory=Counter)
+    days_touched: set[date] = field(default_factory=set)
+    quarantine_examples: list[dict] = field(default_factory=list)
+
+
+def ensure_tables(conn: sa.Connection) -> None:
+    for table, columns in ((RAW_TABLE, RAW_COLUMNS), (MANIFEST_TABLE, MANIFEST_COLUMNS), (QUARANTINE_TABLE, QUARANTINE_COLUMNS)):
+        conn.execute(sa.text(create_table_sql(table, columns)))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"create index if not exists {RAW_TABLE}_event_date_idx on {RAW_TABLE} (event_date)"))
+
+
+def pending_objects(conn: sa.Connection, store: ObjectStore) -> list[StoredObject]:
+    done = {(k, e) for k, e in conn.execute(sa.text(f"select object_key, etag from {MANIFEST_TABLE}"))}
+    return [obj for obj in store.list(suffix=".avro") if (obj.key, obj.etag) not in done]
+
+
+def _decode(store: ObjectStore, obj: StoredObject) -> tuple[StoredObject, DecodedFile | None, str | None]:
+    try:
+        return obj, decode_file(store.read(obj.key), obj.key), None
+    except CurrentsFileError as exc:
+        return obj, None, str(exc)
+
+
+def ingest(
+    engine: sa.Engine,
+    store: ObjectStore,
+    log: Callable[[str], None] = lambda _: None,
+    workers: int | None = None,
+) -> IngestSummary:
+    with engine.begin() as conn:
+        ensure_tables(conn)
+        pending = pending_objects(conn, store)
+    summary = IngestSummary(files_seen=len(pending))
+    log(f"{len(pending)} new file(s) in {store.url}")
+    batch: list[tuple[StoredObject, DecodedFile | None, str | None]] = []
+    batch_rows = 0
+    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+        for item in pool.map(lambda o: _decode(store, o), pending):
+            batch.append(item)
+            batch_rows += item[1].events.height if item[1] else 0
+            if batch_rows >= FLUSH_ROWS:
+                _flush(engine, batch, summary)
+                log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
+                batch, batch_rows = [], 0
+    _flush(engine, batch, summary)
+    return summary
+
+
+def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | None, str | None]], summary: IngestSummary) -> None:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    frames, manifest, quarantine = [], [], []
+    for obj, decoded, error in batch:
+        row = {"object_key": obj.key, "etag": obj.etag, "size_bytes": obj.size, "loaded_at": now, "error": error,
+               "event_type": decoded.event_type if decoded else None, "rows_loaded": 0, "rows_quarantined": 0,
+               "min_event_date": None, "max_event_date": None}
+        if decoded is None:
+            row["status"] = "quarantined"
+            summary.files_quarantined += 1
+            quarantine.append({"source_file": obj.key, "event_type": None, "event_id": None, "reason": error,
+                               "record_json": None, "quarantined_at": now})
+        elif decoded.skipped:
+            row["status"] = "skipped"
+            summary.files_skipped += 1
+            summary.skipped_event_types[decoded.event_type or "unknown"] += 1
+        else:
+            events = decoded.events.with_columns(pl.lit(obj.key).alias("source_file"), pl.lit(now).alias("loaded_at"))
+            frames.append(events)
+            quarantine.extend(decoded.quarantined)
+            row.update(status="loaded", rows_loaded=events.height, rows_quarantined=len(decoded.quarantined))
+            if events.height:
+                row.update(min_event_date=events["event_date"].min(), max_event_date=events["event_date"].max())
+                summary.days_touched.update(events["event_date"].unique().to_list())
+            summary.files_loaded += 1
+            summary.rows_loaded += events.height
+            summary.rows_by_event_type[decoded.event_type] += events.height
+        manifest.append(row)
+    summary.rows_quarantined += sum(1 for q in quarantine if q["record_json"] is not None)
+    summary.quarantine_examples.extend(q for q in quarantine[: max(0, 5 - len(summary.quarantine_examples))])
+    if not manifest:
+        return
+    with engine.begin() as conn:
+        if frames:
+            bulk_load(conn, RAW_TABLE, pl.concat(frames, how="vertical"))
+        bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(manifest, schema=_schema(MANIFEST_COLUMNS)))
+        if quarantine:
+            bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(quarantine, schema=_schema(QUARANTINE_COLUMNS)))
+
+
+def _schema(columns: dict[str, str]) -> dict[str, pl.DataType]:
+    types = {"varchar": pl.String, "bigint": pl.Int64, "date": pl.Date, "timestamp": pl.Datetime("us")}
+    return {name: types[t] for name, t in columns.items()}

@@ -1,0 +1,87 @@
+"""Turn a SQL model into a Dagster asset (and its grain check); used by defs/models."""
+
+
+from datetime import date
+
+import dagster as dg
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.partitions import daily_partitions
+from engagement_pipeline.lib.previews import markdown_table
+from engagement_pipeline.lib.resources import PipelineSettings
+from engagement_pipeline.lib.sql_models import SqlModel, run_model
+from engagement_pipeline.lib.warehouse import Warehouse
+
+OWNERS = ["team:data-engineering"]
+
+
+def window(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[date, date]:
+    time_window = context.partition_time_window
+    return time_window.start.date(), time_window.end.date()
+
+
+def model_params(settings: PipelineSettings) -> dict:
+    return {"count_bot_clicks": settings.count_bot_clicks}
+
+
+def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
+    partitioned = model.is_partitioned
+
+    @dg.asset(
+        name=model.name,
+        deps=[dg.AssetKey(ref) for ref in model.refs],
+        partitions_def=daily_partitions if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        group_name="models",
+        kinds={"sql"},
+        owners=OWNERS,
+        tags={"layer": model.layer},
+        description=model.description,
+        metadata={"sql_file": f"dbt_like_sql/{model.layer}/{model.name}.sql", "grain": ", ".join(model.unique_key) or "n/a"},
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.MaterializeResult:
+        start, end = window(context) if partitioned else (None, None)
+        with warehouse.begin() as conn:
+            rows = run_model(conn, model, start, end, model_params(settings))
+        where = f" where {model.partition_by} >= :s and {model.partition_by} < :e" if partitioned else ""
+        order = f" order by {', '.join(model.unique_key)}" if model.unique_key else ""
+        preview = warehouse.read_frame(f"select * from {model.name}{where}{order} limit 10", {"s": start, "e": end})
+        context.log.info(f"{model.name}: {rows:,} rows" + (f" for {start} .. {end}" if partitioned else ""))
+        metadata = {"dagster/row_count": int(rows), "preview": markdown_table(preview)}
+        if partitioned:
+            metadata["window"] = f"{start} .. {end} (end exclusive)"
+        if model.settings.get("dedup_source"):
+            source = warehouse.query(f"select count(*) as n from {model.settings['dedup_source']}{where}", {"s": start, "e": end})
+            metadata["duplicates_dropped"] = int(source[0]["n"]) - int(rows)
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _asset
+
+
+def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
+    """`<model>_grain_is_unique`: no two rows share the declared grain (blocking)."""
+    keys = ", ".join(model.unique_key)
+
+    @dg.asset_check(
+        asset=dg.AssetKey(model.name),
+        name=f"{model.name}_grain_is_unique",
+        blocking=True,
+        partitions_def=daily_partitions if model.is_partitioned else None,
+        description=f"No two rows of {model.name} share its grain ({keys}).",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        where, params = "", {}
+        if model.is_partitioned:
+            start, end = window(context)
+            where, params = f" where {model.partition_by} >= :s and {model.partition_by} < :e", {"s": start, "e": end}
+        sql = f"select {keys}, count(*) as n from {model.name}{where} group by {keys} having count(*) > 1"
+        with warehouse.engine.connect() as conn:
+            duplicates = conn.execute(sa.text(f"select count(*) from ({sql}) as d"), params).scalar_one()
+        examples = warehouse.read_frame(f"{sql} limit 5", params) if duplicates else None
+        return dg.AssetCheckResult(
+            passed=duplicates == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"duplicated_keys": int(duplicates), "grain": keys, **({"examples": markdown_table(examples)} if duplicates else {})},
+        )
+
+    return _check

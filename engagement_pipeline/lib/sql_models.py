@@ -1,0 +1,152 @@
+"""Discover, render and run the dbt-style SQL models in `dbt_like_sql/`.
+
+A model is one `.sql` file whose stem is its table (and asset) name. It is a
+Jinja2 template: `{{ ref('other') }}` names an upstream model or source table
+(the dependency graph comes from these tokens) and `{{ config(...) }}` declares
+how it is written (`materialized='partitioned'` with `partition_by`, or
+`'table'`) and its grain (`unique_key`). Window bounds and other values are bound
+parameters (`:start_date`, `:end_date`, end exclusive), never formatted into SQL.
+A partitioned write deletes the window and inserts it in one transaction, so
+re-running a window never double counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import sqlalchemy as sa
+
+SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+_REF = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    name: str
+    path: Path
+    layer: str
+    template: str
+    refs: tuple[str, ...]
+    materialized: str
+    partition_by: str | None
+    unique_key: tuple[str, ...]
+    description: str
+    settings: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def is_partitioned(self) -> bool:
+        return self.materialized == "partitioned"
+
+
+class SqlModelError(ValueError):
+    pass
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def _header(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return "\n".join(lines).strip()
+
+
+def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
+    text = path.read_text()
+    captured: dict = {}
+
+    def config(**kwargs) -> str:
+        captured.update(kwargs)
+        return ""
+
+    _environment().from_string(text).render(ref=lambda name: name, config=config, dialect="duckdb")
+    materialized = captured.get("materialized", "table")
+    if materialized not in ("partitioned", "table"):
+        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned' or 'table'")
+    if materialized == "partitioned" and not captured.get("partition_by"):
+        raise SqlModelError(f"{path}: a partitioned model needs config(partition_by='<date column>')")
+    return SqlModel(
+        name=path.stem,
+        path=path,
+        layer=path.parent.relative_to(root).as_posix(),
+        template=text,
+        refs=tuple(dict.fromkeys(_REF.findall(text))),
+        materialized=materialized,
+        partition_by=captured.get("partition_by"),
+        unique_key=tuple(captured.get("unique_key", ())),
+        description=_header(text),
+        settings={k: v for k, v in captured.items() if k not in ("materialized", "partition_by", "unique_key")},
+    )
+
+
+def discover_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
+    models = {}
+    for path in sorted(root.rglob("*.sql")):
+        model = load_model(path, root)
+        if model.name in models:
+            raise SqlModelError(f"{path}: model name {model.name!r} already defined in {models[model.name].path}")
+        models[model.name] = model
+    return models
+
+
+def render(model: SqlModel, dialect: str) -> str:
+    return _environment().from_string(model.template).render(ref=lambda name: name, config=lambda **_: "", dialect=dialect)
+
+
+def _columns(conn: sa.Connection, table: str) -> list[str] | None:
+    rows = conn.execute(
+        sa.text("select column_name from information_schema.columns where table_name = :t order by ordinal_position"),
+        {"t": table},
+    ).fetchall()
+    return [row[0] for row in rows] or None
+
+
+def run_model(
+    conn: sa.Connection,
+    model: SqlModel,
+    start: date | None = None,
+    end: date | None = None,
+    params: dict | None = None,
+) -> int:
+    """Write the model (its window for a partitioned model) inside the caller's transaction."""
+    sql = render(model, conn.dialect.name).strip().rstrip(";")
+    params = {**(params or {}), "start_date": start, "end_date": end}
+    select = f"select * from (\n{sql}\n) as model"
+    probe = conn.execute(sa.text(f"{select} where 1 = 0"), params)
+    wanted = list(probe.keys())
+    probe.close()
+    existing = _columns(conn, model.name)
+    if existing is not None and existing != wanted:
+        conn.execute(sa.text(f"drop table {model.name}"))
+        existing = None
+    if existing is None:
+        conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
+    column_list = ", ".join(wanted)
+    if model.is_partitioned:
+        if start is None or end is None:
+            raise SqlModelError(f"{model.name}: a partitioned model needs a window (start and end dates)")
+        conn.execute(
+            sa.text(f"delete from {model.name} where {model.partition_by} >= :start_date and {model.partition_by} < :end_date"),
+            params,
+        )
+    else:
+        conn.execute(sa.text(f"delete from {model.name}"))
+    conn.execute(sa.text(f"insert into {model.name} ({column_list}) {select}"), params)
+    return _count(conn, model, start, end)
+
+
+def _count(conn: sa.Connection, model: SqlModel, start: date | None, end: date | None) -> int:
+    if model.is_partitioned:
+        return conn.execute(
+            sa.text(f"select count(*) from {model.name} where {model.partition_by} >= :s and {model.partition_by} < :e"),
+            {"s": start, "e": end},
+        ).scalar_one()
+    return conn.execute(sa.text(f"select count(*) from {model.name}")).scalar_one()

@@ -1,0 +1,98 @@
+"""The warehouse: DuckDB (embedded default) or PostgreSQL, behind SQLAlchemy.
+
+Bulk loads use each engine's fast path: DuckDB inserts straight from an Arrow
+table registered on the connection; PostgreSQL receives CSV through `COPY`.
+DuckDB engines use no connection pool, so the file lock is released as soon as a
+step is done and another process (a run, the CLI) can open the file.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import polars as pl
+import sqlalchemy as sa
+from pydantic import Field
+from sqlalchemy.pool import NullPool
+
+_ENGINES: dict[str, sa.Engine] = {}
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url not in _ENGINES:
+        if url.startswith("duckdb:"):
+            Path(url.removeprefix("duckdb:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _ENGINES[url] = sa.create_engine(url, poolclass=NullPool)
+        else:
+            _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    return _ENGINES[url]
+
+
+def redact_url(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
+    """Append `frame` to `table` (same column names) with the engine's fast path."""
+    if frame.is_empty():
+        return 0
+    columns = ", ".join(frame.columns)
+    if conn.dialect.name == "duckdb":
+        raw = conn.connection.driver_connection
+        view = f"_load_{table}"
+        raw.register(view, frame.to_arrow())
+        try:
+            raw.execute(f"insert into {table} ({columns}) select {columns} from {view}")
+        finally:
+            raw.unregister(view)
+    else:
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S%.f")
+        buffer.seek(0)
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.copy_expert(f"copy {table} ({columns}) from stdin with (format csv, null '\\N')", buffer)
+    return frame.height
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse connection: `duckdb:///<path>` or `postgresql+psycopg2://...`."""
+
+    url: str = Field(description="SQLAlchemy URL of the warehouse (ENGAGEMENT_WAREHOUSE_URL).")
+
+    @property
+    def engine(self) -> sa.Engine:
+        return make_engine(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def query(self, sql: str, params: dict | None = None) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(sa.text(sql), params or {})]
+
+    def read_frame(self, sql: str, params: dict | None = None):
+        """Query into a pandas DataFrame (small results only: previews, reports, checks)."""
+        import pandas as pd
+
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.text(sql), params or {})
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def table_exists(self, table: str) -> bool:
+        return sa.inspect(self.engine).has_table(table) if self.dialect != "duckdb" else bool(
+            self.query("select count(*) as n from information_schema.tables where table_name = :t", {"t": table})[0]["n"]
+        )

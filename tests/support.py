@@ -1,0 +1,87 @@
+"""Test helpers: canonical events built by hand, loaded into a warehouse, models materialized."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, polars_schema
+from engagement_pipeline.lib.currents.event_types import EVENT_TYPES
+from engagement_pipeline.lib.currents.ingest import RAW_TABLE, ensure_tables
+from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
+from engagement_pipeline.lib.warehouse import Warehouse, bulk_load, make_engine
+
+_ids = itertools.count(1)
+
+
+def event(event_type: str, at: str, user_id: str = "u1", **fields) -> dict:
+    """One canonical raw event; `at` is an ISO UTC time such as '2026-11-20T23:59:59'."""
+    channel, action = EVENT_TYPES[event_type]
+    if channel == "push" and fields.get("platform") == "web":
+        channel = "web_push"
+    occurred = datetime.fromisoformat(at)
+    row = {name: None for name in RAW_COLUMNS}
+    row.update(
+        event_id=fields.pop("event_id", f"evt-{next(_ids)}"),
+        event_type=event_type,
+        channel=channel,
+        action=action,
+        occurred_at=occurred,
+        event_date=occurred.date(),
+        user_id=user_id,
+        is_machine_open=False,
+        is_bot_click=False,
+        is_drop=False,
+        source_file="tests/handmade.avro",
+        loaded_at=datetime(2026, 1, 1),
+    )
+    row.update(fields)
+    return row
+
+
+def load_events(url: str, rows: list[dict]) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        ensure_tables(conn)
+        bulk_load(conn, RAW_TABLE, pl.DataFrame(rows, schema=polars_schema(RAW_COLUMNS)))
+
+
+def resources(url: str, home: Path, landing: Path | None = None, **settings) -> dict:
+    return {
+        "warehouse": Warehouse(url=url),
+        "landing_zone": StorageLocation(url=str(landing or home / "landing")),
+        "report_store": StorageLocation(url=str(home / "reports")),
+        "settings": PipelineSettings(home=str(home), **settings),
+    }
+
+
+def model_assets(defs: dg.Definitions | None = None) -> list[dg.AssetsDefinition]:
+    from engagement_pipeline.defs.models import assets, checks
+
+    return [*assets.sql_model_assets, *checks.grain_checks]
+
+
+def materialize_days(url: str, home: Path, first: date, last: date | None = None, **settings) -> dg.ExecuteInProcessResult:
+    """Materialize every SQL model (and its grain checks) for first..last in one run."""
+    last = last or first
+    return dg.materialize(
+        model_assets(),
+        resources=resources(url, home, **settings),
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},
+        raise_on_error=True,
+    )
+
+
+def table(url: str, sql: str, **params) -> list[dict]:
+    with make_engine(url).connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+
+def utc(at: str) -> datetime:
+    return datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
