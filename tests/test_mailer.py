@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from smtp_server import SmtpTestServer, self_signed_tls, smtp_server  # noqa: F401
 
 from engagement_pipeline.lib.email_render import ReportLink, render_report_email
 from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, SmtpTarget, parse_smtp_url
+from tests.smtp_server import SmtpTestServer, self_signed_tls, smtp_server  # noqa: F401
 
 PASSWORD = "p@ss:w/rd"
 ENCODED_PASSWORD = "p%40ss%3Aw%2Frd"
