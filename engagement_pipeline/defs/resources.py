@@ -3,6 +3,7 @@ import os
 import dagster as dg
 
 from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.mailer import Mailer
 from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
 from engagement_pipeline.lib.warehouse import Warehouse
 
@@ -21,6 +22,11 @@ def resources() -> dg.Definitions:
             "warehouse": Warehouse(url=_secret("ENGAGEMENT_WAREHOUSE_URL", cfg["ENGAGEMENT_WAREHOUSE_URL"])),
             "landing_zone": StorageLocation(url=cfg["ENGAGEMENT_LANDING_URL"], endpoint_url=endpoint),
             "report_store": StorageLocation(url=cfg["ENGAGEMENT_REPORTS_URL"], endpoint_url=endpoint),
+            "mailer": Mailer(
+                smtp_url=_secret("ENGAGEMENT_SMTP_URL", cfg["ENGAGEMENT_SMTP_URL"]) or None,
+                outbox_dir=cfg["OUTBOX_DIR"],
+                sender=cfg["ENGAGEMENT_MAIL_FROM"],
+            ),
             "settings": PipelineSettings(
                 home=cfg["ENGAGEMENT_HOME"],
                 timezone=cfg["ENGAGEMENT_TIMEZONE"],

@@ -6,6 +6,8 @@ from datetime import date
 import dagster as dg
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.currents.catalog import ensure_catalog_tables
+from engagement_pipeline.lib.currents.ingest import ensure_tables
 from engagement_pipeline.lib.partitions import daily_partitions
 from engagement_pipeline.lib.previews import markdown_table
 from engagement_pipeline.lib.resources import PipelineSettings
@@ -42,6 +44,8 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.MaterializeResult:
         start, end = window(context) if partitioned else (None, None)
         with warehouse.begin() as conn:
+            ensure_tables(conn)
+            ensure_catalog_tables(conn)
             rows = run_model(conn, model, start, end, model_params(settings))
         where = f" where {model.partition_by} >= :s and {model.partition_by} < :e" if partitioned else ""
         order = f" order by {', '.join(model.unique_key)}" if model.unique_key else ""

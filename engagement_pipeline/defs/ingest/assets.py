@@ -2,8 +2,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.currents.catalog import CATALOG_COLUMNS, CATALOG_TAG_COLUMNS, read_catalog
-from engagement_pipeline.lib.currents.canonical import create_table_sql
+from engagement_pipeline.lib.currents.catalog import ensure_catalog_tables, read_catalog
 from engagement_pipeline.lib.currents.ingest import ingest
 from engagement_pipeline.lib.previews import markdown_table
 from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
@@ -62,9 +61,9 @@ def braze_catalog(
     for error in errors:
         context.log.error(error)
     with warehouse.begin() as conn:
-        for table, columns in (("braze_catalog", CATALOG_COLUMNS), ("braze_catalog_tags", CATALOG_TAG_COLUMNS)):
-            conn.execute(sa.text(create_table_sql(table, columns)))
-            conn.execute(sa.text(f"delete from {table}"))
+        ensure_catalog_tables(conn)
+        conn.execute(sa.text("delete from braze_catalog"))
+        conn.execute(sa.text("delete from braze_catalog_tags"))
         bulk_load(conn, "braze_catalog", messages)
         bulk_load(conn, "braze_catalog_tags", tags)
     return dg.MaterializeResult(

@@ -12,12 +12,20 @@ import json
 from datetime import datetime
 
 import polars as pl
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.currents.canonical import create_table_sql
 
 from engagement_pipeline.lib.storage import ObjectStore
 
 CATALOG_COLUMNS = {"message_kind": "varchar", "message_id": "varchar", "message_name": "varchar", "last_edited_at": "timestamp", "source_file": "varchar"}
 CATALOG_TAG_COLUMNS = {"message_kind": "varchar", "message_id": "varchar", "tag": "varchar"}
 _LISTS = {"campaigns": "campaign", "canvases": "canvas"}
+
+
+def ensure_catalog_tables(conn: sa.Connection) -> None:
+    conn.execute(sa.text(create_table_sql("braze_catalog", CATALOG_COLUMNS)))
+    conn.execute(sa.text(create_table_sql("braze_catalog_tags", CATALOG_TAG_COLUMNS)))
 
 
 class CatalogFileError(ValueError):

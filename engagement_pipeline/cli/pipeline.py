@@ -1,0 +1,110 @@
+"""`engagement generate | materialize | demo | config`."""
+
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+
+from engagement_pipeline.lib.config import ENV_VARS, defaults
+from engagement_pipeline.lib.runner import PipelineOutcome, run_pipeline
+from engagement_pipeline.lib.warehouse import redact_url
+
+DateOption = typer.Option(..., formats=["%Y-%m-%d"])
+
+
+def _today() -> date:
+    return date.today()
+
+
+def print_checks(outcome: PipelineOutcome) -> None:
+    if not outcome.checks:
+        return
+    by_check: dict[str, Counter] = {}
+    for check in outcome.checks:
+        by_check.setdefault(f"{check.asset}: {check.check}", Counter())["passed" if check.passed else check.severity.lower()] += 1
+    typer.echo("\nData-quality checks (partitions passed / failed):")
+    for name, counts in sorted(by_check.items()):
+        failed = counts.get("error", 0) + counts.get("warn", 0)
+        mark = "ok  " if not failed else ("FAIL" if counts.get("error") else "warn")
+        typer.echo(f"  {mark} {name}: {counts.get('passed', 0)} passed, {failed} failed")
+    failed = [c for c in outcome.checks if not c.passed]
+    typer.echo(f"{len(outcome.checks) - len(failed)} check result(s) passed, {len(failed)} failed")
+
+
+def generate(
+    out: Path = typer.Option(..., help="Landing zone folder to write."),
+    start: str = typer.Option(..., help="First day (YYYY-MM-DD)."),
+    days: int = typer.Option(7, min=1),
+    events_per_day: int = typer.Option(20_000, min=1),
+    seed: int = typer.Option(7),
+) -> None:
+    """Write a realistic Braze Currents landing zone (Avro, real schemas) and a message catalog."""
+    from engagement_pipeline.lib.currents.generator import generate_landing_zone
+
+    summary = generate_landing_zone(out, date.fromisoformat(start), days, events_per_day, seed)
+    typer.echo(f"wrote {summary.events:,} events in {summary.files} files ({summary.duplicates} duplicates, {summary.late_files} late files) under {out}")
+
+
+def materialize(
+    date_from: str = typer.Option(..., "--from", help="First day (YYYY-MM-DD)."),
+    date_to: str = typer.Option(None, "--to", help="Last day, inclusive (default: today)."),
+) -> None:
+    """Ingest new files, then build every model and run every check for the range, in-process."""
+    start, end = date.fromisoformat(date_from), date.fromisoformat(date_to) if date_to else _today()
+    if end < start:
+        raise typer.BadParameter(f"--to {end} is before --from {start}")
+    outcome = run_pipeline(start, end, log=typer.echo)
+    print_checks(outcome)
+    if not outcome.success:
+        typer.secho(f"pipeline failed: {outcome.failure}", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"done: {outcome.materializations} materializations in runs {', '.join(r[:8] for r in outcome.run_ids)}")
+
+
+def config() -> None:
+    """Print the effective configuration (passwords redacted)."""
+    values = defaults()
+    for var in ENV_VARS:
+        value = values.get(var.name, "")
+        if var.name in ("ENGAGEMENT_WAREHOUSE_URL",) and value:
+            value = redact_url(value)
+        if var.name == "ENGAGEMENT_SMTP_URL" and value:
+            from engagement_pipeline.lib.mailer import parse_smtp_url
+
+            value = parse_smtp_url(value).redacted()
+        typer.echo(f"{var.name}={value}")
+    typer.echo(f"DAGSTER_HOME={values['DAGSTER_HOME']}")
+
+
+def demo(
+    days: int = typer.Option(14, min=1, help="Days of sample data to generate when the landing zone is empty."),
+    events_per_day: int = typer.Option(20_000, min=100),
+) -> None:
+    """The main job on the embedded default: sample data if needed, the whole pipeline, the report files."""
+    from engagement_pipeline.lib.demo import run_demo
+
+    raise typer.Exit(run_demo(days=days, events_per_day=events_per_day, echo=typer.echo, print_checks=print_checks))
+
+
+def ui() -> None:
+    """Open the Dagster UI (and daemon) on the embedded default: `dagster dev -w workspace.yaml`."""
+    import os
+    import shutil
+
+    from engagement_pipeline.lib.runner import ensure_embedded_home
+
+    home = os.environ.get("DAGSTER_HOME") or defaults()["DAGSTER_HOME"]
+    ensure_embedded_home(Path(home))
+    os.environ["DAGSTER_HOME"] = home
+    workspace = Path(__file__).resolve().parents[2] / "workspace.yaml"
+    dagster = shutil.which("dagster") or "dagster"
+    os.execvp(dagster, [dagster, "dev", "-w", str(workspace)])
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ui)
+    app.command()(generate)
+    app.command()(materialize)
+    app.command()(demo)
+    app.command()(config)

@@ -1,0 +1,10 @@
+import dagster as dg
+
+from engagement_pipeline.lib.partitions import daily_partitions
+
+build_models_job = dg.define_asset_job(
+    "build_models_job",
+    selection=dg.AssetSelection.groups("models"),
+    partitions_def=daily_partitions,
+    description="Rebuild the staging events and every rollup for a day or a range of days (one run).",
+)

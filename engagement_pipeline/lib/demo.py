@@ -1,0 +1,58 @@
+"""The README's main command: sample data if the landing zone is empty, the whole pipeline, the outputs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Callable
+
+from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.runner import PipelineOutcome, instance, load_defs, run_pipeline
+from engagement_pipeline.lib.storage import ObjectStore
+
+
+def _first_landed_day(store: ObjectStore) -> date | None:
+    import re
+
+    days = [m.group(1) for obj in store.list(suffix=".avro") if (m := re.search(r"date=(\d{4}-\d{2}-\d{2})", obj.key))]
+    return date.fromisoformat(min(days)) if days else None
+
+
+def run_demo(*, days: int, events_per_day: int, echo: Callable[[str], None], print_checks: Callable[[PipelineOutcome], None]) -> int:
+    cfg = defaults()
+    landing = ObjectStore(cfg["ENGAGEMENT_LANDING_URL"], endpoint_url=cfg["ENGAGEMENT_S3_ENDPOINT_URL"] or None)
+    today = date.today()
+    first = _first_landed_day(landing)
+    if first is None:
+        from engagement_pipeline.lib.currents.generator import generate_landing_zone
+
+        if landing.is_s3:
+            echo(f"the landing zone {landing.url} is empty; generate data into it with `engagement generate`")
+            return 1
+        first = today - timedelta(days=days)
+        echo(f"landing zone {landing.root} is empty: generating {days} days x ~{events_per_day:,} events from {first}")
+        summary = generate_landing_zone(landing.root, first, days, events_per_day)
+        echo(f"  wrote {summary.events:,} events in {summary.files} files")
+    defs = load_defs()
+    inst = instance()
+    outcome = run_pipeline(first, today, log=echo, defs=defs, inst=inst)
+    print_checks(outcome)
+    if not outcome.success:
+        echo(f"pipeline failed: {outcome.failure}")
+        return 1
+    outputs = _render_reports(defs, inst, echo)
+    echo("")
+    echo(f"warehouse:      {cfg['ENGAGEMENT_WAREHOUSE_URL'].split('@')[-1]}")
+    echo(f"landing zone:   {landing.describe('')}")
+    echo(f"report files:   {cfg['ENGAGEMENT_REPORTS_URL']}")
+    for line in outputs:
+        echo(f"  {line}")
+    echo(f"dagster home:   {cfg['DAGSTER_HOME']}  (open the UI: make ui)")
+    return 0
+
+
+def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
+    try:
+        from engagement_pipeline.lib.report_runs import render_all_reports
+    except ImportError:
+        return ["(reports are not available yet)"]
+    return render_all_reports(defs, inst, echo)
