@@ -74,3 +74,7 @@ def shared_fixtures() -> Path:
     if not folder.is_dir():
         require(f"{folder} is absent (the project's ../shared folder)")
     return folder
+
+
+from tests.s3_server import s3_server  # noqa: E402,F401  (fixture)
+from tests.smtp_server import smtp_server  # noqa: E402,F401  (fixture)

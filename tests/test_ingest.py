@@ -1,0 +1,82 @@
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from engagement_pipeline.defs.ingest.assets import raw_currents_events
+from tests.avro_files import currents_key, write_events
+from tests.support import materialize_days, resources, table
+
+NOV20 = 1_795_132_800  # 2026-11-20T00:00:00Z
+
+
+def ingest(url: str, home: Path, landing: Path) -> dg.MaterializeResult:
+    result = dg.materialize([raw_currents_events], resources=resources(url, home, landing), instance=dg.DagsterInstance.ephemeral())
+    (event,) = result.get_asset_materialization_events()
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_each_file_loads_once_and_duplicates_across_files_are_dropped(warehouse_url, tmp_path):
+    landing = tmp_path / "landing"
+    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "a"), [{"id": "e1", "user_id": "u1", "time": NOV20 + 36000}])
+    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-11", "b"), [
+        {"id": "e1", "user_id": "u1", "time": NOV20 + 36000},
+        {"id": "e2", "user_id": "u2", "time": NOV20 + 39600},
+    ])
+    first = ingest(warehouse_url, tmp_path, landing)
+    second = ingest(warehouse_url, tmp_path, landing)
+    materialize_days(warehouse_url, tmp_path, date(2026, 11, 20))
+
+    assert (first["files_loaded"], first["rows_loaded"]) == (2, 3)
+    assert (second["files_read"], second["rows_loaded"]) == (0, 0)
+    assert [r["event_id"] for r in table(warehouse_url, "select event_id from stg_currents__events order by 1")] == ["e1", "e2"]
+
+
+def test_late_file_lands_in_its_event_day(warehouse_url, tmp_path):
+    landing = tmp_path / "landing"
+    write_events(landing / currents_key("users.messages.email.Send", "2026-11-22-03", "late"), [{"id": "late-1", "user_id": "u1", "time": NOV20 + 86399}])
+    meta = ingest(warehouse_url, tmp_path, landing)
+    materialize_days(warehouse_url, tmp_path, date(2026, 11, 20))
+
+    assert meta["days_touched"] == ["2026-11-20"]
+    assert table(warehouse_url, "select event_date from stg_currents__events") == [{"event_date": date(2026, 11, 20)}]
+
+
+def test_corrupt_file_is_quarantined_and_the_rest_loads_then_a_fixed_file_loads(warehouse_url, tmp_path):
+    landing = tmp_path / "landing"
+    good = write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "good"), [{"id": "g1", "user_id": "u1", "time": NOV20}])
+    bad = landing / currents_key("users.messages.email.Send", "2026-11-20-11", "bad")
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(good.read_bytes()[:40])
+    meta = ingest(warehouse_url, tmp_path, landing)
+
+    assert (meta["files_loaded"], meta["files_quarantined"]) == (1, 1)
+    reasons = table(warehouse_url, "select source_file, reason from currents_quarantine")
+    assert reasons[0]["source_file"].endswith("bad.avro") and "bad.avro" in reasons[0]["reason"]
+
+    write_events(bad, [{"id": "b1", "user_id": "u2", "time": NOV20 + 60}])
+    again = ingest(warehouse_url, tmp_path, landing)
+    assert (again["files_loaded"], again["rows_loaded"]) == (1, 1)
+
+
+def test_records_without_id_time_or_user_are_quarantined_with_their_reason(warehouse_url, tmp_path):
+    landing = tmp_path / "landing"
+    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "mixed"), [
+        {"id": "ok", "user_id": "u1", "time": NOV20},
+        {"id": None, "user_id": "u1", "time": NOV20},
+        {"id": "no-user", "user_id": None, "time": NOV20},
+        {"id": "no-time", "user_id": "u3", "time": None},
+    ])
+    meta = ingest(warehouse_url, tmp_path, landing)
+
+    assert (meta["rows_loaded"], meta["records_quarantined"]) == (1, 3)
+    reasons = sorted(r["reason"].split(": ", 1)[1] for r in table(warehouse_url, "select reason from currents_quarantine"))
+    assert reasons[0].startswith("record without id")
+    assert any("without user_id" in r for r in reasons) and any("without time" in r for r in reasons)
+
+
+def test_unknown_event_types_are_counted_as_skipped(duckdb_url, tmp_path):
+    landing = tmp_path / "landing"
+    write_events(landing / currents_key("users.messages.banner.Impression", "2026-11-20-10", "x"), [{"id": "x", "user_id": "u", "time": NOV20}], event_type="users.messages.banner.Impression")
+    meta = ingest(duckdb_url, tmp_path, landing)
+    assert meta["files_skipped"] == 1 and meta["skipped_event_types"] == {"users.messages.banner.Impression": 1}
