@@ -1,0 +1,67 @@
+"""The code location loads, and its graph has the assets, checks and jobs a user relies on."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from engagement_pipeline.lib.sql_models import discover_models
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load() -> dg.Definitions:
+    from engagement_pipeline.definitions import defs
+
+    return defs()
+
+
+def test_every_sql_model_is_an_asset_with_its_refs_as_dependencies():
+    graph = load().resolve_asset_graph()
+    for model in discover_models().values():
+        key = dg.AssetKey(model.name)
+        assert key in graph.get_all_asset_keys(), model.name
+        parents = {k.to_user_string() for k in graph.get(key).parent_keys}
+        assert parents == set(model.refs), model.name
+
+
+def test_assets_are_grouped_by_stage_and_described():
+    graph = load().resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {"ingest", "models"} <= groups
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, f"{key.to_user_string()} has no description"
+        assert node.owners, f"{key.to_user_string()} has no owner"
+
+
+def test_partitioned_models_backfill_in_one_run():
+    graph = load().resolve_asset_graph()
+    for model in discover_models().values():
+        node = graph.get(dg.AssetKey(model.name))
+        if model.is_partitioned:
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), model.name
+
+
+def test_each_grain_has_a_blocking_uniqueness_check():
+    defs = load()
+    names = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    for model in discover_models().values():
+        if model.unique_key:
+            assert f"{model.name}_grain_is_unique" in names
+
+
+def test_jobs_exist():
+    defs = load()
+    for name in ("ingest_currents_job", "build_models_job"):
+        assert defs.resolve_job_def(name).name == name
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    env = {"DAGSTER_HOME": str(tmp_path), "ENGAGEMENT_HOME": str(tmp_path / "home"), "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
