@@ -1,0 +1,50 @@
+-- Email clicks per link (URL) of each message; a report ranks the top 10 over its period.
+-- Grain: event_date, message_kind, message_id, variation_id, step_id, url.
+-- Input: stg_currents__events (email clicks). Suspected bot clicks are left out unless
+-- :count_bot_clicks; unique_clicks counts distinct users within the day. No URL gives 'unknown'.
+{{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'url']) }}
+
+with clicks as (
+
+    select * from {{ ref('stg_currents__events') }}
+    where event_date >= :start_date and event_date < :end_date
+        and channel = 'email'
+        and action = 'click'
+        and (not coalesce(is_bot_click, false) or :count_bot_clicks)
+        and coalesce(campaign_id, canvas_id) is not null
+
+),
+
+keyed as (
+
+    select
+        event_date,
+        case when campaign_id is not null then 'campaign' else 'canvas' end as message_kind,
+        coalesce(campaign_id, canvas_id) as message_id,
+        coalesce(message_variation_id, canvas_variation_id, '') as variation_id,
+        coalesce(canvas_step_id, '') as step_id,
+        coalesce(url, 'unknown') as url,
+        link_alias,
+        user_id
+    from clicks
+
+),
+
+final as (
+
+    select
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        url,
+        max(link_alias) as link_alias,
+        cast(count(*) as bigint) as clicks,
+        cast(count(distinct user_id) as bigint) as unique_clicks
+    from keyed
+    group by event_date, message_kind, message_id, variation_id, step_id, url
+
+)
+
+select * from final

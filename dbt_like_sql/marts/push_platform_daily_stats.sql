@@ -1,0 +1,48 @@
+-- Push and web push stats by device platform (ios, android, kindle, web, ...).
+-- Grain: event_date, message_kind, message_id, variation_id, step_id, channel, platform.
+-- Input: stg_currents__events (push and web_push events). No platform gives 'unknown'.
+{{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel', 'platform']) }}
+
+with push_events as (
+
+    select * from {{ ref('stg_currents__events') }}
+    where event_date >= :start_date and event_date < :end_date
+        and channel in ('push', 'web_push')
+        and coalesce(campaign_id, canvas_id) is not null
+
+),
+
+keyed as (
+
+    select
+        event_date,
+        case when campaign_id is not null then 'campaign' else 'canvas' end as message_kind,
+        coalesce(campaign_id, canvas_id) as message_id,
+        coalesce(message_variation_id, canvas_variation_id, '') as variation_id,
+        coalesce(canvas_step_id, '') as step_id,
+        channel,
+        coalesce(nullif(lower(platform), ''), 'unknown') as platform,
+        action
+    from push_events
+
+),
+
+final as (
+
+    select
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        platform,
+        cast(count(*) filter (where action = 'send') as bigint) as sent,
+        cast(count(*) filter (where action = 'bounce') as bigint) as bounces,
+        cast(count(*) filter (where action = 'open') as bigint) as direct_opens
+    from keyed
+    group by event_date, message_kind, message_id, variation_id, step_id, channel, platform
+
+)
+
+select * from final
