@@ -25,6 +25,7 @@ class StoredObject:
     key: str
     size: int
     etag: str
+    modified: float = 0.0  # epoch seconds (S3 LastModified or file mtime)
 
 
 class ObjectStore:
@@ -69,7 +70,7 @@ class ObjectStore:
                 key = path.relative_to(self.root).as_posix()
                 if start_after is None or key > start_after:
                     stat = path.stat()
-                    yield StoredObject(key, stat.st_size, f"{stat.st_size}-{stat.st_mtime_ns}")
+                    yield StoredObject(key, stat.st_size, f"{stat.st_size}-{stat.st_mtime_ns}", stat.st_mtime)
 
     def _list_s3(self, suffix: str, start_after: str | None) -> Iterator[StoredObject]:
         paginator = self._client().get_paginator("list_objects_v2")
@@ -80,7 +81,7 @@ class ObjectStore:
         for page in paginator.paginate(**kwargs):
             for item in page.get("Contents", []):
                 if item["Key"].endswith(suffix):
-                    yield StoredObject(item["Key"][strip:], item["Size"], item["ETag"].strip('"'))
+                    yield StoredObject(item["Key"][strip:], item["Size"], item["ETag"].strip('"'), item["LastModified"].timestamp())
 
     def read(self, key: str) -> bytes:
         if self.is_s3:
