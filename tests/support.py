@@ -61,9 +61,10 @@ def resources(url: str, home: Path, landing: Path | None = None, **settings) -> 
 
 
 def model_assets(defs: dg.Definitions | None = None) -> list[dg.AssetsDefinition]:
+    from engagement_pipeline.defs.ingest.assets import braze_catalog
     from engagement_pipeline.defs.models import assets, checks
 
-    return [*assets.sql_model_assets, *checks.grain_checks]
+    return [braze_catalog, *assets.sql_model_assets, *checks.grain_checks]
 
 
 def materialize_days(url: str, home: Path, first: date, last: date | None = None, **settings) -> dg.ExecuteInProcessResult:

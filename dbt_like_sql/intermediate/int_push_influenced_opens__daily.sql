@@ -1,0 +1,74 @@
+-- Push influenced opens (Braze's rule): a user who starts an app session within 30 minutes
+-- after a push Send to them, without a direct Open of that push (an Open of the same message
+-- component by the same user from the Send up to that session). Credited to the Send's message
+-- on the session's day; the Send may be up to 30 minutes before the window (crossing midnight).
+-- Web push has no app session, so channel is 'push' only. No SessionStart export: no rows.
+-- Grain: event_date, message_kind, message_id, variation_id, step_id, channel, user_id.
+-- Inputs: stg_currents__events (users.behaviors.app.SessionStart), int_events__attributed.
+{{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel', 'user_id']) }}
+
+with sessions as (
+
+    select * from {{ ref('stg_currents__events') }}
+    where event_date >= :start_date and event_date < :end_date
+        and action = 'session_start'
+
+),
+
+push_events as (
+
+    select * from {{ ref('int_events__attributed') }}
+    where event_date >= cast(cast(:start_date as timestamp) - interval '1 day' as date)
+        and event_date < :end_date
+        and occurred_at >= cast(:start_date as timestamp) - interval '30 minutes'
+        and channel = 'push'
+        and action in ('send', 'open')
+
+),
+
+influenced as (
+
+    select
+        sessions.event_date,
+        sends.message_kind,
+        sends.message_id,
+        sends.variation_id,
+        sends.step_id,
+        sends.channel,
+        sessions.user_id
+    from sessions
+    inner join push_events as sends
+        on sends.user_id = sessions.user_id
+        and sends.action = 'send'
+        and sessions.occurred_at >= sends.occurred_at
+        and sessions.occurred_at <= sends.occurred_at + interval '30 minutes'
+    where not exists (
+        select 1
+        from push_events as opens
+        where opens.action = 'open'
+            and opens.user_id = sends.user_id
+            and opens.message_kind = sends.message_kind
+            and opens.message_id = sends.message_id
+            and opens.variation_id = sends.variation_id
+            and opens.step_id = sends.step_id
+            and opens.occurred_at >= sends.occurred_at
+            and opens.occurred_at <= sessions.occurred_at
+    )
+
+),
+
+final as (
+
+    select distinct
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        user_id
+    from influenced
+
+)
+
+select * from final

@@ -1,0 +1,57 @@
+-- Who did what, per day: one row per user per message component per unique stat per day.
+-- Grain: event_date, message_kind, message_id, variation_id, step_id, channel, stat, user_id.
+-- Input: int_events__attributed. Exact uniques for any period (N days, a week, a month, the
+-- whole frame) are count(distinct user_id) over the period's rows, never a sum of daily uniques.
+-- Size: at most one row per user x message component x stat x day, so never more rows than events.
+-- stat: unique_opens (email Open), unique_clicks (email Click, suspected bot clicks only when
+-- :count_bot_clicks; in-app and content card Click), unique_impressions (in-app and content card
+-- Impression), unique_recipients (a Send on any channel), unique_conversions (campaign Conversion).
+{{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel', 'stat', 'user_id']) }}
+
+with events as (
+
+    select * from {{ ref('int_events__attributed') }}
+    where event_date >= :start_date and event_date < :end_date
+
+),
+
+classified as (
+
+    select
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        user_id,
+        case
+            when channel = 'email' and action = 'open' then 'unique_opens'
+            when channel = 'email' and action = 'click'
+                and (not coalesce(is_bot_click, false) or :count_bot_clicks) then 'unique_clicks'
+            when channel in ('in_app_message', 'content_card') and action = 'click' then 'unique_clicks'
+            when channel in ('in_app_message', 'content_card') and action = 'impression' then 'unique_impressions'
+            when action = 'send' then 'unique_recipients'
+            when message_kind = 'campaign' and action = 'conversion' then 'unique_conversions'
+        end as stat
+    from events
+
+),
+
+final as (
+
+    select distinct
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        stat,
+        user_id
+    from classified
+    where stat is not null
+
+)
+
+select * from final

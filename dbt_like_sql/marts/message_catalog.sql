@@ -1,0 +1,97 @@
+-- Every campaign and Canvas: its latest name, channels, tags and first and last event day.
+-- Grain: message_kind, message_id. Inputs: int_messages__daily (never rescans events),
+-- braze_catalog and braze_catalog_tags (the Braze list exports; messages without events yet
+-- are included with empty channels and NULL dates). message_name: the latest name seen in
+-- events, else the catalog's. channels and tags: comma-joined, sorted (binary order);
+-- channels leaves out 'unknown' (events whose message was never seen on a channel).
+{{ config(materialized='table', unique_key=['message_kind', 'message_id']) }}
+
+with daily as (
+
+    select * from {{ ref('int_messages__daily') }}
+
+),
+
+catalog as (
+
+    select * from {{ ref('braze_catalog') }}
+
+),
+
+catalog_tags as (
+
+    select distinct message_kind, message_id, tag from {{ ref('braze_catalog_tags') }}
+
+),
+
+latest_names as (
+
+    select distinct
+        message_kind,
+        message_id,
+        first_value(message_name) over (
+            partition by message_kind, message_id
+            order by case when message_name is null then 1 else 0 end, event_date desc
+        ) as message_name
+    from daily
+
+),
+
+spans as (
+
+    select message_kind, message_id, min(event_date) as first_event_date, max(event_date) as last_event_date
+    from daily
+    group by message_kind, message_id
+
+),
+
+message_channels as (
+
+    select distinct message_kind, message_id, channel from daily where channel <> 'unknown'
+
+),
+
+channel_lists as (
+
+    select message_kind, message_id, string_agg(channel, ',' order by channel collate "C") as channels
+    from message_channels
+    group by message_kind, message_id
+
+),
+
+tag_lists as (
+
+    select message_kind, message_id, string_agg(tag, ',' order by tag collate "C") as tags
+    from catalog_tags
+    group by message_kind, message_id
+
+),
+
+messages as (
+
+    select message_kind, message_id from spans
+    union
+    select message_kind, message_id from catalog
+
+),
+
+final as (
+
+    select
+        messages.message_kind,
+        messages.message_id,
+        coalesce(latest_names.message_name, catalog.message_name) as message_name,
+        coalesce(channel_lists.channels, '') as channels,
+        coalesce(tag_lists.tags, '') as tags,
+        spans.first_event_date,
+        spans.last_event_date
+    from messages
+    left join latest_names on latest_names.message_kind = messages.message_kind and latest_names.message_id = messages.message_id
+    left join catalog on catalog.message_kind = messages.message_kind and catalog.message_id = messages.message_id
+    left join channel_lists on channel_lists.message_kind = messages.message_kind and channel_lists.message_id = messages.message_id
+    left join tag_lists on tag_lists.message_kind = messages.message_kind and tag_lists.message_id = messages.message_id
+    left join spans on spans.message_kind = messages.message_kind and spans.message_id = messages.message_id
+
+)
+
+select * from final
