@@ -11,11 +11,11 @@ by the staging model.
 from __future__ import annotations
 
 import os
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import polars as pl
 import sqlalchemy as sa
@@ -86,16 +86,27 @@ def ingest(
     log(f"{len(pending)} new file(s) in {store.url}")
     batch: list[tuple[StoredObject, DecodedFile | None, str | None]] = []
     batch_rows = 0
-    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
-        for item in pool.map(lambda o: _decode(store, o), pending):
-            batch.append(item)
-            batch_rows += item[1].events.height if item[1] else 0
-            if batch_rows >= FLUSH_ROWS:
-                _flush(engine, batch, summary)
-                log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
-                batch, batch_rows = [], 0
+    for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
+        batch.append(item)
+        batch_rows += item[1].events.height if item[1] else 0
+        if batch_rows >= FLUSH_ROWS:
+            _flush(engine, batch, summary)
+            log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
+            batch, batch_rows = [], 0
     _flush(engine, batch, summary)
     return summary
+
+
+def _decoded(store: ObjectStore, pending: list[StoredObject], workers: int) -> Iterator[tuple]:
+    """Decode files in parallel, in order, with a bounded number in flight (bounded memory)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        in_flight: deque[Future] = deque()
+        for obj in pending:
+            in_flight.append(pool.submit(_decode, store, obj))
+            if len(in_flight) >= 2 * workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
 
 
 def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | None, str | None]], summary: IngestSummary) -> None:
