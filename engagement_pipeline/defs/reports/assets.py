@@ -1,0 +1,62 @@
+import dagster as dg
+
+from engagement_pipeline.lib.report_spec import ReportDefinitionError
+from engagement_pipeline.lib.reports.build import ReportRunError, generate_report
+from engagement_pipeline.lib.reports.metadata import report_metadata
+from engagement_pipeline.lib.reports.partitions import report_partitions
+from engagement_pipeline.lib.reports.run_config import ReportRunConfig, load_report
+from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
+from engagement_pipeline.lib.warehouse import Warehouse
+
+DAILY_SOURCES = (
+    "campaign_variant_daily_stats",
+    "campaign_daily_stats",
+    "canvas_step_daily_stats",
+    "canvas_daily_stats",
+    "channel_daily_stats",
+    "int_user_touches__daily",
+    "int_push_influenced_opens__daily",
+)
+
+
+@dg.asset(
+    partitions_def=report_partitions,
+    deps=[
+        *(dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in DAILY_SOURCES),
+        dg.AssetDep("message_catalog"),
+        dg.AssetDep("message_components"),
+    ],
+    group_name="reports",
+    kinds={"csv"},
+    owners=["team:data-engineering"],
+)
+def report_files(
+    context: dg.AssetExecutionContext,
+    config: ReportRunConfig,
+    warehouse: Warehouse,
+    report_store: StorageLocation,
+    settings: PipelineSettings,
+) -> dg.MaterializeResult:
+    """The CSV files of one report definition (one partition per file in the definitions folder).
+
+    `campaigns.csv` and `canvases.csv` hold the selected stats per period × campaign (or variant)
+    × channel and per period × Canvas (or step) × channel, summed from the daily rollups, with
+    unique counts recounted over each whole period. They are packed as the definition asks
+    (zip, gzip or plain), stored under ENGAGEMENT_REPORTS_URL/<report id>/<run stamp>/ with a
+    link that expires, and recorded in `report_outputs` for email delivery. An invalid
+    definition, or one whose messages are not in the catalog, fails the run with its errors."""
+    report_id = context.partition_key
+    try:
+        defn = load_report(settings, report_id, config.definition_file)
+        if defn.report_id != report_id:
+            raise ReportRunError(f"{defn.source_path}: defines report {defn.report_id!r}, not {report_id!r}")
+        start, end = config.dates()
+        store = report_store.store()
+        report = generate_report(
+            defn, warehouse.engine, store, run_id=context.run.run_id, due_at=config.due_at_utc(), start=start, end=end
+        )
+    except (ReportDefinitionError, ReportRunError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    for item in report.output.files:
+        context.log.info(f"{report_id}: {item.name} ({item.rows} rows, {item.size_bytes:,} bytes) -> {item.url}")
+    return dg.MaterializeResult(metadata=report_metadata(report, store.is_s3))

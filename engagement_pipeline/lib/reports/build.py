@@ -1,0 +1,124 @@
+"""Render one report: select messages, cut the time frame into periods, query, write, store, record.
+
+"Today" (for ``last_days`` and the default time frame) is the date of ``as_of`` in the report's
+time zone. Files go to ``<report id>/<run stamp>/`` of the report store, where the run stamp is
+the due time (or the generation time) in UTC, ``20261123T080000Z``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.periods import Period, resolve_time_frame, split_periods
+from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
+from engagement_pipeline.lib.reports.catalog import load_catalog
+from engagement_pipeline.lib.reports.names import load_names
+from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
+from engagement_pipeline.lib.reports.query import LEVELS, query_stats
+from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
+from engagement_pipeline.lib.stat_catalog import MessageKind, base_stats_needed
+from engagement_pipeline.lib.storage import ObjectStore
+
+
+class ReportRunError(ValueError):
+    """A run request that cannot be honoured (a bad date range), worded for the person who asked."""
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    output: ReportOutput
+    tables: tuple[ReportTable, ...]
+    selection: ResolvedSelection
+    periods: tuple[Period, ...]
+
+
+def run_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def time_frame(
+    defn: ReportDefinition, selection: ResolvedSelection, as_of: datetime, start: date | None, end: date | None
+) -> tuple[date, date]:
+    """The report's inclusive local dates: the definition's time frame, overridden by ``start``/``end``."""
+    today = as_of.astimezone(ZoneInfo(defn.timezone)).date()
+    frame_start, frame_end = resolve_time_frame(defn, today=today, first_event_date=selection.first_event_date)
+    first, last = start or frame_start, end or frame_end
+    if last < first:
+        raise ReportRunError(f"{defn.report_id}: the time frame ends on {last}, before it starts on {first}; expected end >= start")
+    return first, last
+
+
+def _tables(
+    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, periods: list[Period]
+) -> list[ReportTable]:
+    names = load_names(conn, selection.entries)
+    tables = []
+    wanted: list[tuple[MessageKind, tuple[str, ...], str]] = [
+        ("campaign", selection.campaign_ids, defn.campaign_level),
+        ("canvas", selection.canvas_ids, defn.canvas_level),
+    ]
+    for kind, ids, level in wanted:
+        if not ids:
+            continue
+        channels = sorted({c for e in selection.entries if e.kind == kind for c in e.channels})
+        stats = effective_stats(defn, channels, message_kind=kind)
+        frame = query_stats(conn, LEVELS[(kind, level)], ids, periods, base_stats_needed(stats, channels))
+        tables.append(build_table(kind, frame, stats, names))
+    return tables
+
+
+def _store(store: ObjectStore, defn: ReportDefinition, tables: list[ReportTable], folder: str) -> tuple[ReportFile, ...]:
+    with tempfile.TemporaryDirectory(prefix=f"report-{defn.report_id}-") as tmp:
+        packed = pack(tables, Path(tmp), delimiter=defn.delimiter, compression=defn.compression, archive=defn.report_id)
+        files = []
+        for item in packed:
+            key = f"{folder}/{item.path.name}"
+            store.write_file(key, item.path)
+            url = store.link(key, defn.link_expiry)
+            files.append(ReportFile(item.path.name, key, url, item.path.stat().st_size, item.rows))
+    return tuple(files)
+
+
+def generate_report(
+    defn: ReportDefinition,
+    engine: sa.Engine,
+    store: ObjectStore,
+    *,
+    run_id: str,
+    as_of: datetime | None = None,
+    due_at: datetime | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> GeneratedReport:
+    """Render ``defn`` as of ``due_at`` (else now), store its files, record them in ``report_outputs``.
+
+    Raises ``ReportDefinitionError`` when the selection names unknown messages or matches none.
+    """
+    generated_at = datetime.now(UTC)
+    as_of = as_of or due_at or generated_at
+    with engine.connect() as conn:
+        selection = resolve_messages(defn, load_catalog(conn))
+        first, last = time_frame(defn, selection, as_of, start, end)
+        periods = split_periods(first, last, defn.interval)
+        tables = _tables(conn, defn, selection, periods)
+    files = _store(store, defn, tables, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
+    output = ReportOutput(
+        report_id=defn.report_id,
+        run_id=run_id,
+        due_at=due_at,
+        generated_at=generated_at,
+        period_start=first,
+        period_end=last,
+        files=files,
+        expires_at=generated_at + defn.link_expiry,
+        content_hash=defn.content_hash,
+    )
+    with engine.begin() as conn:
+        record_output(conn, output)
+    return GeneratedReport(output, tuple(tables), selection, tuple(periods))

@@ -1,0 +1,43 @@
+"""Dagster metadata of a rendered report: links, files, row counts, period and a preview of each CSV."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import dagster as dg
+
+from engagement_pipeline.lib.reports.build import GeneratedReport
+from engagement_pipeline.lib.reports.render import ReportTable
+
+PREVIEW_ROWS = 10
+
+
+def _preview(table: ReportTable) -> str:
+    if not table.rows:
+        return f"**{table.name}**: header only (no events in the time frame)"
+    lines = [
+        f"**{table.name}** (first {min(PREVIEW_ROWS, len(table.rows))} of {len(table.rows)} rows)",
+        "",
+        "| " + " | ".join(table.header) + " |",
+        "|" + "---|" * len(table.header),
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in table.rows[:PREVIEW_ROWS]]
+    return "\n".join(lines)
+
+
+def report_metadata(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMetadataValue]:
+    output = report.output
+    metadata: dict[str, dg.RawMetadataValue] = {}
+    for item in output.files:
+        metadata[f"link: {item.name}"] = dg.MetadataValue.url(item.url) if is_s3 else dg.MetadataValue.path(item.url)
+    metadata |= {
+        "files": dg.MetadataValue.json([asdict(f) for f in output.files]),
+        "dagster/row_count": sum(len(t.rows) for t in report.tables),
+        **{f"rows: {t.name}": len(t.rows) for t in report.tables},
+        "period": f"{output.period_start.isoformat()} .. {output.period_end.isoformat()}",
+        "periods": len(report.periods),
+        "messages": len(report.selection.entries),
+        "expires_at": output.expires_at.isoformat(),
+        "preview": dg.MetadataValue.md("\n\n".join(_preview(t) for t in report.tables) or "_no files_"),
+    }
+    return metadata

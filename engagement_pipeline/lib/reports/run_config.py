@@ -1,0 +1,61 @@
+"""Run configuration of `report_files`: the "as of" time, a time-frame override, an outside definition file."""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, load_definition
+from engagement_pipeline.lib.reports.build import ReportRunError
+from engagement_pipeline.lib.resources import PipelineSettings
+
+
+class ReportRunConfig(dg.Config):
+    due_at: str | None = Field(
+        default=None, description="ISO time (UTC unless it has an offset) the report is due; its time frame is computed as of then. Default: now."
+    )
+    start: str | None = Field(default=None, description="First day of the time frame (YYYY-MM-DD), overriding the definition.")
+    end: str | None = Field(default=None, description="Last day of the time frame (YYYY-MM-DD, inclusive), overriding the definition.")
+    definition_file: str | None = Field(
+        default=None, description="Render this definition file instead of <report id>.yaml in the definitions folder."
+    )
+
+    def due_at_utc(self) -> datetime | None:
+        if not self.due_at:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.due_at.replace("Z", "+00:00"))
+        except ValueError:
+            raise ReportRunError(f"due_at {self.due_at!r} is not a time; expected ISO 8601 such as 2026-11-23T08:00:00Z") from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+    def dates(self) -> tuple[date | None, date | None]:
+        return _date("start", self.start), _date("end", self.end)
+
+
+def _date(field: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ReportRunError(f"{field} {value!r} is not a date; expected YYYY-MM-DD") from None
+
+
+def definition_path(folder: Path, report_id: str) -> Path:
+    """``<folder>/<report id>.yaml`` (or ``.yml``); the ``.yaml`` path when neither exists."""
+    for suffix in (".yaml", ".yml"):
+        path = folder / f"{report_id}{suffix}"
+        if path.is_file():
+            return path
+    return folder / f"{report_id}.yaml"
+
+
+def load_report(settings: PipelineSettings, report_id: str, definition_file: str | None = None) -> ReportDefinition:
+    """The definition of ``report_id`` validated with the company time zone and allowed domains."""
+    path = Path(definition_file) if definition_file else definition_path(settings.report_defs, report_id)
+    if not path.is_file():
+        expected = f"a report definition file ({report_id}.yaml in {settings.report_defs})"
+        raise ReportDefinitionError(path, [("(file)", f"does not exist; expected {expected}")])
+    return load_definition(path, default_timezone=settings.timezone, allowed_recipient_domains=settings.allowed_domains)
