@@ -76,7 +76,7 @@ def email(action: str, user: str, domain: str = "gmail.com", **fields) -> dict:
 
 def test_email_stats_by_recipient_domain(warehouse_url, tmp_path):
     typo = "550 5.1.2 <u4@gmial.com>: Host or domain name not found"
-    canvas = {"canvas_id": "cv1", "canvas_variation_id": "cvv1", "canvas_step_id": "s1"}
+    canvas = {"canvas_id": "cv1", "canvas_variation_id": "cvv1", "canvas_step_id": "s1", "campaign_id": "placeholder"}
     load_events(warehouse_url, [
         email("Send", "u1"), email("Delivery", "u1"), email("Open", "u1"), email("Open", "u1"),
         email("Click", "u1"), email("MarkAsSpam", "u1"),

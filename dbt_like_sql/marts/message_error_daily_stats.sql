@@ -12,7 +12,7 @@ with failures as (
             (channel = 'sms' and action in ('rejection', 'delivery_failure'))
             or (channel in ('webhook', 'whatsapp') and action = 'failure')
         )
-        and coalesce(campaign_id, canvas_id) is not null
+        and coalesce(canvas_id, canvas_step_id, campaign_id) is not null
 
 ),
 
@@ -20,9 +20,9 @@ keyed as (
 
     select
         event_date,
-        case when campaign_id is not null then 'campaign' else 'canvas' end as message_kind,
-        coalesce(campaign_id, canvas_id) as message_id,
-        coalesce(message_variation_id, canvas_variation_id, '') as variation_id,
+        case when coalesce(canvas_id, canvas_step_id) is not null then 'canvas' else 'campaign' end as message_kind,
+        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_id, '') else campaign_id end as message_id,
+        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_variation_id, '') else coalesce(message_variation_id, '') end as variation_id,
         coalesce(canvas_step_id, '') as step_id,
         channel,
         case
