@@ -48,14 +48,30 @@ def raw_currents_events(
     )
 
 
-@dg.asset(group_name="ingest", kinds={"python", "json"}, owners=["team:data-engineering"])
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "braze_catalog",
+            group_name="ingest",
+            kinds={"python", "json"},
+            owners=["team:data-engineering"],
+            description="Campaign and Canvas names from Braze REST list exports (`campaigns.list.json`, `canvas.list.json`).",
+        ),
+        dg.AssetSpec(
+            "braze_catalog_tags",
+            group_name="ingest",
+            kinds={"python", "json"},
+            owners=["team:data-engineering"],
+            description="One row per tag of each campaign and Canvas of the Braze list exports (tag selection in reports).",
+        ),
+    ]
+)
 def braze_catalog(
     context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation, settings: PipelineSettings
-) -> dg.MaterializeResult:
-    """Campaign and Canvas names and tags from Braze REST list exports (`campaigns.list.json`, `canvas.list.json`).
+):
+    """Load the message catalog from ENGAGEMENT_CATALOG_PATH when set, else from the landing zone.
 
-    Read from `ENGAGEMENT_CATALOG_PATH` when set, else from the landing zone. Optional:
-    without a catalog, names come from the events and no message has tags."""
+    Optional: without a catalog, names come from the events and no message has tags."""
     store = ObjectStore(settings.catalog_path) if settings.catalog_path else landing_zone.store()
     messages, tags, files, errors = read_catalog(store)
     for error in errors:
@@ -66,6 +82,8 @@ def braze_catalog(
         conn.execute(sa.text("delete from braze_catalog_tags"))
         bulk_load(conn, "braze_catalog", messages)
         bulk_load(conn, "braze_catalog_tags", tags)
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": messages.height, "tags": tags.height, "files": dg.MetadataValue.json(files), "errors": dg.MetadataValue.json(errors)}
+    yield dg.MaterializeResult(
+        asset_key="braze_catalog",
+        metadata={"dagster/row_count": messages.height, "files": dg.MetadataValue.json(files), "errors": dg.MetadataValue.json(errors)},
     )
+    yield dg.MaterializeResult(asset_key="braze_catalog_tags", metadata={"dagster/row_count": tags.height})
