@@ -1,0 +1,57 @@
+"""The report email of one rendered report: links from `report_outputs`, numbers from the rollups."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.delivery.summary import email_numbers
+from engagement_pipeline.lib.email_render import ReportLink, render_report_email
+from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, ResolvedSelection, resolve_messages
+from engagement_pipeline.lib.reports.catalog import load_catalog
+from engagement_pipeline.lib.reports.outputs import ReportOutput
+
+
+def report_links(output: ReportOutput) -> list[ReportLink]:
+    """One link per file; web links expire with the output, local paths do not."""
+    expires = output.expires_at.replace(tzinfo=UTC) if output.expires_at.tzinfo is None else output.expires_at
+    return [
+        ReportLink(f.name, f.url, expires if urlsplit(f.url).scheme in ("http", "https") else None, f.size_bytes)
+        for f in output.files
+    ]
+
+
+def _selection(conn: sa.Connection, defn: ReportDefinition) -> ResolvedSelection:
+    try:
+        return resolve_messages(defn, load_catalog(conn))
+    except ReportDefinitionError:
+        return ResolvedSelection((), (), (), None, None, ())
+
+
+def outside_domains(recipients: tuple[str, ...], allowed: list[str]) -> list[str]:
+    """Recipients whose domain is not in ``allowed`` (none when every domain is allowed)."""
+    if not allowed:
+        return []
+    return [r for r in recipients if r.rsplit("@", 1)[-1].lower() not in allowed]
+
+
+def build_report_email(
+    conn: sa.Connection, defn: ReportDefinition, output: ReportOutput, sender: str
+) -> EmailMessage:
+    numbers = email_numbers(conn, defn, _selection(conn, defn), output.period_start, output.period_end)
+    generated = output.generated_at.replace(tzinfo=UTC) if output.generated_at.tzinfo is None else output.generated_at
+    return render_report_email(
+        report_name=defn.name,
+        period_start=output.period_start,
+        period_end=output.period_end,
+        recipients=list(defn.recipients),
+        sender=sender,
+        links=report_links(output),
+        summary=numbers.summary,
+        series=numbers.series,
+        key_stat=numbers.key_stat,
+        generated_at=generated,
+    )

@@ -1,0 +1,69 @@
+"""The body of `report_schedule_sensor`, with the current time as a parameter.
+
+It reads the definitions folder and the Dagster instance (partitions, run tags, check
+evaluations, materializations), never the warehouse: a run may hold the DuckDB write lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dagster as dg
+
+from engagement_pipeline.lib.delivery.gate import hold_reasons
+from engagement_pipeline.lib.delivery.holds import waiting_deliveries
+from engagement_pipeline.lib.delivery.planning import dump_cursor, load_cursor, plan_tick
+from engagement_pipeline.lib.delivery.tags import request_tags, run_config
+from engagement_pipeline.lib.report_spec import ReportDefinition, load_definitions
+from engagement_pipeline.lib.reports.partitions import report_partitions
+from engagement_pipeline.lib.resources import PipelineSettings
+
+
+def _releases(
+    instance: dg.DagsterInstance, definitions: dict[str, ReportDefinition], skip: set[str], log: dg.DagsterLogManager
+) -> list[dg.RunRequest]:
+    requests = []
+    for held in waiting_deliveries(instance, sorted(set(definitions) - skip)):
+        tz = definitions[held.report_id].timezone
+        reasons = hold_reasons(instance, held.period_start, held.period_end, held.due_at, tz)
+        if reasons:
+            log.info(f"{held.due_key} still held: {'; '.join(reasons)}")
+            continue
+        requests.append(
+            dg.RunRequest(
+                run_key=held.release_key,
+                partition_key=held.report_id,
+                run_config=run_config(held.due_at),
+                tags=request_tags(held.report_id, held.due_at, held.due_key, "release"),
+            )
+        )
+    return requests
+
+
+def evaluate_report_schedule(
+    context: dg.SensorEvaluationContext, settings: PipelineSettings, now: datetime
+) -> dg.SensorResult:
+    """Run requests for due deliveries and released holds, partitions to add, the new cursor."""
+    good, bad = load_definitions(
+        settings.report_defs, default_timezone=settings.timezone, allowed_recipient_domains=settings.allowed_domains
+    )
+    for error in bad:
+        context.log.warning(f"not scheduled: {error}")
+    existing = context.instance.get_dynamic_partitions(report_partitions.name)
+    plan = plan_tick(good, load_cursor(context.cursor), now, existing)
+    requests = [
+        dg.RunRequest(
+            run_key=item.due_key,
+            partition_key=item.report_id,
+            run_config=run_config(item.due_at),
+            tags=request_tags(item.report_id, item.due_at, item.due_key, item.trigger),
+        )
+        for item in plan.deliveries
+    ]
+    by_id = {d.report_id: d for d in good if d.report_id in set(existing)}
+    requests += _releases(context.instance, by_id, {item.report_id for item in plan.deliveries}, context.log)
+    additions = [report_partitions.build_add_request(plan.missing_partitions)] if plan.missing_partitions else []
+    skip = None if requests else f"nothing due at {now:%Y-%m-%d %H:%M} UTC for {len(good)} report definition(s)"
+    return dg.SensorResult(
+        run_requests=requests, dynamic_partitions_requests=additions, cursor=dump_cursor(plan.cursor), skip_reason=skip
+    )
