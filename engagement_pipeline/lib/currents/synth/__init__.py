@@ -1,0 +1,1 @@
+"""Building blocks of the synthetic Braze Currents landing zone (see `..generator`)."""

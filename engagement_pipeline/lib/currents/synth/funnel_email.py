@@ -1,0 +1,80 @@
+"""Email funnel: Abort or Send, then Delivery / Bounce / SoftBounce (Deferral, Retry on the way),
+Opens (Apple Mail Privacy Protection machine opens included), Clicks, Unsubscribes, spam reports."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engagement_pipeline.lib.currents.synth import vocab
+from engagement_pipeline.lib.currents.synth.frames import Frame, concat, follow, lognormal, pick, take, uniform
+from engagement_pipeline.lib.currents.synth.sim import Sim
+from engagement_pipeline.lib.currents.synth.users import ICLOUD, TYPO_DOMAIN
+
+P_ABORT, P_RETRY, P_HARD, P_SOFT, P_DEFERRAL = 0.004, 0.002, 0.012, 0.02, 0.03
+# human open probability per recipient domain (users.DOMAINS order); the typo domain never delivers
+P_OPEN = np.array([0.24, 0.17, 0.2, 0.2, 0.22, 0.25, 0.19, 0.0])
+P_MACHINE_ICLOUD, P_MACHINE_OTHER = 0.45, 0.01
+P_CLICK, P_BOT, P_UNSUBSCRIBE, P_SPAM = 0.16, 0.05, 0.012, 0.0008
+P_CONVERT_CLICK, P_CONVERT_OPEN = 0.1, 0.01
+HOUR = 3600
+
+
+def email(sim: Sim, units: Frame) -> None:
+    rng = sim.rng
+    abort = sim.chance(len(units["msg"]), P_ABORT)
+    sim.emit("email", "Abort", follow(units, abort, 0, abort=pick(rng, int(abort.sum()), (0.5, 0.3, 0.2))))
+    sends = take(units, ~abort)
+    n = len(sends["msg"])
+    sim.emit("email", "Send", sends)
+    retry = sim.chance(n, P_RETRY)
+    sim.emit("email", "Retry", follow(sends, retry, uniform(rng, int(retry.sum()), 1, 60), retry=pick(rng, int(retry.sum()), (0.7, 0.3))))
+    domain = sim.users.domain[sends["user"]]
+    draw = rng.random(n)
+    hard = (domain == TYPO_DOMAIN) | (draw < P_HARD)
+    soft = ~hard & (draw < P_HARD + P_SOFT)
+    reason = np.where(domain == TYPO_DOMAIN, vocab.HOST_UNKNOWN, pick(rng, n, vocab.BOUNCE_WEIGHTS))[hard]
+    sim.emit("email", "Bounce", follow(sends, hard, uniform(rng, len(reason), 1, 90), bounce=reason,
+                                       drop=(rng.random(len(reason)) < 0.1).astype(np.int32)))
+    k = int(soft.sum())
+    sim.emit("email", "SoftBounce", follow(sends, soft, uniform(rng, k, 5, 900),
+                                           bounce=len(vocab.HARD_BOUNCES) + pick(rng, k, (0.5, 0.3, 0.2))))
+    delivered = ~hard & ~soft
+    deferred = delivered & sim.chance(n, P_DEFERRAL)
+    k = int(deferred.sum())
+    sim.emit("email", "Deferral", follow(sends, deferred, uniform(rng, k, 5, 300), deferral=pick(rng, k, (0.5, 0.3, 0.2)),
+                                         attempt=rng.integers(0, 3, size=k)))
+    delay = np.where(deferred, uniform(rng, n, 600, 3 * HOUR), lognormal(rng, n, 20, 1.0, 600))
+    deliveries = follow(sends, delivered, delay[delivered])
+    sim.emit("email", "Delivery", deliveries)
+    _engage(sim, deliveries)
+
+
+def _engage(sim: Sim, delivered: Frame) -> None:
+    rng = sim.rng
+    n = len(delivered["msg"])
+    domain = sim.users.domain[delivered["user"]]
+    machine = sim.chance(n, np.where(domain == ICLOUD, P_MACHINE_ICLOUD, P_MACHINE_OTHER))
+    machine_opens = follow(delivered, machine, uniform(rng, int(machine.sum()), 2, 900), machine=1)
+    human = sim.chance(n, P_OPEN[domain])
+    first = lognormal(rng, int(human.sum()), 0.75 * HOUR, 1.3, 40 * HOUR)
+    openers = follow(delivered, human, first)
+    repeats = rng.geometric(0.6, size=len(first))
+    index = np.repeat(np.arange(len(first)), repeats)
+    later = np.ones(len(index), dtype=bool)
+    later[np.cumsum(repeats) - repeats] = False
+    extra = np.where(later, lognormal(rng, len(index), 2 * HOUR, 1.2, 24 * HOUR), 0)
+    opens = follow(openers, index, extra, machine=0)
+    sim.emit("email", "Open", concat([machine_opens, opens]))
+    k = len(first)
+    clicked = sim.chance(k, P_CLICK)
+    index = np.repeat(np.flatnonzero(clicked), rng.geometric(0.55, size=int(clicked.sum())))
+    arrays = sim.messages.arrays
+    msg = openers["msg"][index]
+    link = arrays["link_start"][msg] + (arrays["link_count"][msg] * rng.random(len(index)) ** 2).astype(np.int32)
+    bot = np.where(sim.chance(len(index), P_BOT), 1 + pick(rng, len(index), (0.6, 0.4)), 0)
+    sim.emit("email", "Click", follow(openers, index, uniform(rng, len(index), 5, 900), link=link, bot=bot))
+    unsubscribed = sim.chance(k, P_UNSUBSCRIBE)
+    sim.emit("email", "Unsubscribe", follow(openers, unsubscribed, uniform(rng, int(unsubscribed.sum()), 10, 600)))
+    spam = sim.chance(n, P_SPAM)
+    sim.emit("email", "MarkAsSpam", follow(delivered, spam, lognormal(rng, int(spam.sum()), HOUR, 1.0, 20 * HOUR)))
+    sim.convert(openers, np.where(clicked, sim.chance(k, P_CONVERT_CLICK), sim.chance(k, P_CONVERT_OPEN)), 1800)
