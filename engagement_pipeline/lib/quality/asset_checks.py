@@ -1,0 +1,91 @@
+"""Turn suite checks into Dagster asset checks and their results; used by defs/quality."""
+
+import dagster as dg
+import pandas as pd
+
+from engagement_pipeline.lib.partitions import daily_partitions
+from engagement_pipeline.lib.previews import markdown_table, plain
+from engagement_pipeline.lib.quality.evaluate import evaluate_check
+from engagement_pipeline.lib.quality.outcome import CheckOutcome
+from engagement_pipeline.lib.quality.suite import CheckSpec, Suite, SuiteError
+from engagement_pipeline.lib.resources import PipelineSettings
+from engagement_pipeline.lib.sql_assets import window
+from engagement_pipeline.lib.sql_models import SqlModel
+from engagement_pipeline.lib.warehouse import Warehouse
+
+UNPARTITIONED_ASSETS = ("raw_currents_events",)
+SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
+
+
+def _cell(row: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in row.items())
+
+
+def result_metadata(outcome: CheckOutcome) -> dict:
+    check = outcome.check
+    table = pd.DataFrame(
+        [
+            {"expectation": e.spec.label, "severity": e.spec.severity, "result": "passed" if e.success else "FAILED",
+             "observed": e.observed, "why": e.spec.why}
+            for e in sorted(outcome.expectations, key=lambda e: e.success)
+        ]
+    )
+    metadata = {
+        "suite": f"{check.suite_file} (version {check.suite_version})",
+        "window": outcome.window,
+        "rows_checked": int(outcome.rows_checked),
+        "failed_expectations": dg.MetadataValue.json([e.spec.label for e in outcome.failed]),
+        "observed": dg.MetadataValue.json({e.spec.label: e.observed for e in outcome.failed}),
+        "expectations": markdown_table(table, max_rows=len(table)),
+        "error_partitions": dg.MetadataValue.json(outcome.days_failing("error")),
+        "warn_partitions": dg.MetadataValue.json(outcome.days_failing("warn")),
+    }
+    offending = [{"expectation": e.spec.label, "row": _cell(row)} for e in outcome.failed for row in e.offending]
+    if offending:
+        metadata["offending_keys"] = markdown_table(pd.DataFrame(offending), max_rows=len(offending))
+    metadata.update({k: plain(v) for k, v in outcome.metadata.items()})
+    return metadata
+
+
+def to_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=outcome.passed,
+        severity=SEVERITY[outcome.severity],
+        description=outcome.summary,
+        metadata=result_metadata(outcome),
+    )
+
+
+def build_quality_check(check: CheckSpec, model: SqlModel | None) -> dg.AssetChecksDefinition:
+    partitioned = model is not None and model.is_partitioned
+
+    @dg.asset_check(
+        asset=dg.AssetKey(check.asset),
+        name=check.name,
+        blocking=check.blocking,
+        partitions_def=daily_partitions if partitioned else None,
+        description=check.description,
+        additional_deps=[dg.AssetKey(dep) for dep in check.additional_deps],
+        metadata={"suite": check.suite_file, "suite_version": check.suite_version, "gates_reports": check.gates_reports},
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.AssetCheckResult:
+        start, end = window(context) if partitioned else (None, None)
+        outcome = evaluate_check(check, warehouse.engine, model, settings, start, end)
+        for note in outcome.notes:
+            context.log.warning(note)
+        context.log.info(f"{check.asset}.{check.name}: {outcome.summary}")
+        return to_result(outcome)
+
+    return _check
+
+
+def build_quality_checks(suites: tuple[Suite, ...], models: dict[str, SqlModel]) -> list[dg.AssetChecksDefinition]:
+    checks = []
+    for suite in suites:
+        if suite.asset not in models and suite.asset not in UNPARTITIONED_ASSETS:
+            raise SuiteError(f"{suite.path}: asset {suite.asset!r} is not a SQL model nor one of {UNPARTITIONED_ASSETS}")
+        for dep in (d for c in suite.checks for d in c.additional_deps):
+            if dep not in models:
+                raise SuiteError(f"{suite.path}: additional_deps names {dep!r}, which is not a SQL model")
+        checks.extend(build_quality_check(check, models.get(suite.asset)) for check in suite.checks)
+    return checks
