@@ -61,11 +61,27 @@ def encode_value(value: object, avro_type: str | dict, optional: bool) -> bytes 
 
 def encode_vocab(values: Sequence[object], field: Field) -> np.ndarray:
     """Object array of the encoded values plus a trailing null entry, so code -1 means null."""
-    entries = [encode_value(value, field.avro_type, field.optional) for value in values]
+    if field.avro_type == "string":
+        entries = _encode_strings(values, field.optional)
+    else:
+        entries = [encode_value(value, field.avro_type, field.optional) for value in values]
     entries.append(NULL if field.optional else None)
     array = np.empty(len(entries), dtype=object)
     array[:] = entries
     return array
+
+
+def _encode_strings(values: Sequence[object], optional: bool) -> list[bytes | None]:
+    """Fast path of encode_value for many strings, most shorter than 64 bytes (one-byte length)."""
+    head = [(_SOME if optional else b"") + varint(n) for n in range(64)]
+    out: list[bytes | None] = []
+    for value in values:
+        if value is None:
+            out.append(NULL if optional else None)
+            continue
+        data = str(value).encode()
+        out.append(head[len(data)] + data if len(data) < 64 else encode_value(value, "string", optional))
+    return out
 
 
 def prefixed(chars: np.ndarray, optional: bool) -> np.ndarray:
@@ -132,5 +148,5 @@ def write_container(path: Path, header: bytes, records: Blocks, start: int, stop
         for first in range(start, stop, BLOCK_RECORDS):
             last = min(first + BLOCK_RECORDS, stop)
             data = records.block(first, last)
-            handle.write(varint(last - first) + varint(len(data)) + data + sync_marker)
+            handle.writelines((varint(last - first) + varint(len(data)), data, sync_marker))
     tmp.replace(path)

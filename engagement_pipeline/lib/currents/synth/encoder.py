@@ -9,7 +9,7 @@ of records is the join of its rows' pieces, with no per-record objects in betwee
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from engagement_pipeline.lib.currents.synth.frames import Frame
 from engagement_pipeline.lib.currents.synth.sources import resolve
 from engagement_pipeline.lib.currents.synth.tables import Tables
 
-SHARED_KEYS = ("user", "device")
+SMALL_VOCAB = 4096
 ID_SALT, SESSION_SALT, DISPATCH_SALT, SEND_SALT = 0x1D, 0x5E55, 0xD15, 0x5E7D
 Piece = np.ndarray | list | bytes
 
@@ -33,6 +33,7 @@ class _Run:
     optional: bool = True
     entries: np.ndarray | None = None
     bad: np.ndarray | None = None
+    remap: np.ndarray | None = None
     chars: np.ndarray | None = None
     const: bytes = b""
 
@@ -74,35 +75,15 @@ class RecordEncoder:
         chars = self.tables.chars(source, spec.optional)
         if chars is not None:
             return _Run("chars", source.kind, names, spec.optional, chars=chars)
-        entries, bad = self.tables.vocab(source, spec)
-        return _Run("vocab", source.key if source.kind == "code" else source.kind, names, entries=entries, bad=bad)
+        vocab = self.tables.vocab(source, spec)
+        key = source.key if source.kind == "code" else source.kind
+        return _Run("vocab", key, names, entries=vocab.entries, bad=vocab.bad, remap=vocab.remap)
 
     @staticmethod
     def _merge(runs: list[_Run]) -> list[_Run]:
-        """Join neighbouring small-vocabulary runs of the same key, and fold constants into them."""
-        def small(run: _Run | None) -> bool:
-            return run is not None and run.kind == "vocab" and run.key not in SHARED_KEYS
-
-        def fixed(run: _Run | None) -> bool:
-            return run is not None and run.kind in ("row", "chars", "const")
-
-        out: list[_Run] = []
-        for i, run in enumerate(runs):
-            last = out[-1] if out else None
-            following = runs[i + 1] if i + 1 < len(runs) else None
-            if small(last) and small(run) and last.key == run.key:
-                out[-1] = _Run("vocab", run.key, last.names + run.names,
-                               entries=_join(last.entries, run.entries), bad=_either(last.bad, run.bad))
-            elif run.kind == "const" and small(last) and not fixed(following):
-                out[-1] = _Run("vocab", last.key, last.names + run.names, entries=_join(last.entries, run.const), bad=last.bad)
-            else:
-                out.append(run)
-        for i in range(len(out) - 1, 0, -1):
-            if out[i - 1].kind == "const" and small(out[i]) and not fixed(out[i - 2] if i > 1 else None):
-                run = out.pop(i)
-                out[i - 1] = _Run("vocab", run.key, out[i - 1].names + run.names,
-                                  entries=_join(out[i - 1].const, run.entries), bad=run.bad)
-        return out
+        """Join neighbouring vocabulary runs that share their codes; fold constants into a small
+        vocabulary beside them unless a fixed-width neighbour will absorb the constant anyway."""
+        return _join_runs(_fold_constants(_join_runs(runs)))
 
     def _codes(self, key: str, frame: Frame) -> np.ndarray:
         if key == "user":
@@ -146,6 +127,8 @@ class RecordEncoder:
         codes = codes[run.key]
         if run.kind == "chars":
             return run.chars[codes]
+        if run.remap is not None:
+            codes = run.remap[codes]
         if run.bad is not None and run.bad[codes].any():
             raise ValueError(f"{self.event_type}: required field(s) {', '.join(run.names)} left empty")
         return run.entries[codes].tolist()
@@ -183,6 +166,46 @@ def _small_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lookup[present] = np.arange(len(present))
     unique = ((present // width + first) << 16) | (present % width)
     return unique, lookup[slot]
+
+
+def _small(run: _Run | None) -> bool:
+    return run is not None and run.kind == "vocab" and len(run.entries) <= SMALL_VOCAB
+
+
+def _joinable(left: _Run | None, right: _Run) -> bool:
+    return _small(left) and _small(right) and left.key == right.key and left.remap is right.remap
+
+
+def _join_runs(runs: list[_Run]) -> list[_Run]:
+    out: list[_Run] = []
+    for run in runs:
+        last = out[-1] if out else None
+        if last is not None and last.kind == run.kind == "const":
+            out[-1] = replace(last, names=last.names + run.names, const=last.const + run.const)
+        elif _joinable(last, run):
+            out[-1] = replace(last, names=last.names + run.names, entries=_join(last.entries, run.entries),
+                              bad=_either(last.bad, run.bad))
+        else:
+            out.append(run)
+    return out
+
+
+def _fold_constants(runs: list[_Run]) -> list[_Run]:
+    out: list[_Run] = []
+    for i, run in enumerate(runs):
+        before = out[-1] if out else None
+        after = runs[i + 1] if i + 1 < len(runs) else None
+        if run.kind == "const" and _small(before) and not _fixed(after):
+            out[-1] = replace(before, names=before.names + run.names, entries=_join(before.entries, run.const))
+        elif before is not None and before.kind == "const" and _small(run) and not _fixed(out[-2] if len(out) > 1 else None):
+            out[-1] = replace(run, names=before.names + run.names, entries=_join(before.const, run.entries))
+        else:
+            out.append(run)
+    return out
+
+
+def _fixed(run: _Run | None) -> bool:
+    return run is not None and run.kind in ("row", "chars", "const")
 
 
 def _join(left: np.ndarray | bytes, right: np.ndarray | bytes) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from engagement_pipeline.lib.currents.synth import vocab
-from engagement_pipeline.lib.currents.synth.frames import Frame, concat, follow, lognormal, pick, take, uniform
+from engagement_pipeline.lib.currents.synth.frames import Frame, concat, follow, lognormal, pick, uniform
 from engagement_pipeline.lib.currents.synth.sim import Sim
 from engagement_pipeline.lib.currents.synth.users import ICLOUD, TYPO_DOMAIN
 
@@ -21,28 +21,21 @@ HOUR = 3600
 
 def email(sim: Sim, units: Frame) -> None:
     rng = sim.rng
-    abort = sim.chance(len(units["msg"]), P_ABORT)
-    sim.emit("email", "Abort", follow(units, abort, 0, abort=pick(rng, int(abort.sum()), (0.5, 0.3, 0.2))))
-    sends = take(units, ~abort)
+    sends = sim.send("email", units, P_ABORT, P_RETRY)
     n = len(sends["msg"])
-    sim.emit("email", "Send", sends)
-    retry = sim.chance(n, P_RETRY)
-    sim.emit("email", "Retry", follow(sends, retry, uniform(rng, int(retry.sum()), 1, 60), retry=pick(rng, int(retry.sum()), (0.7, 0.3))))
     domain = sim.users.domain[sends["user"]]
     draw = rng.random(n)
     hard = (domain == TYPO_DOMAIN) | (draw < P_HARD)
     soft = ~hard & (draw < P_HARD + P_SOFT)
-    reason = np.where(domain == TYPO_DOMAIN, vocab.HOST_UNKNOWN, pick(rng, n, vocab.BOUNCE_WEIGHTS))[hard]
-    sim.emit("email", "Bounce", follow(sends, hard, uniform(rng, len(reason), 1, 90), bounce=reason,
-                                       drop=(rng.random(len(reason)) < 0.1).astype(np.int32)))
-    k = int(soft.sum())
-    sim.emit("email", "SoftBounce", follow(sends, soft, uniform(rng, k, 5, 900),
-                                           bounce=len(vocab.HARD_BOUNCES) + pick(rng, k, (0.5, 0.3, 0.2))))
+    reason = np.where(domain == TYPO_DOMAIN, vocab.HOST_UNKNOWN, pick(rng, n, vocab.BOUNCE_WEIGHTS))
+    drop = (rng.random(n) < 0.1).astype(np.int32)
+    sim.emit("email", "Bounce", sim.later(sends, hard, 1, 90, bounce=reason[hard], drop=drop[hard]))
+    soft_reason = len(vocab.HARD_BOUNCES) + sim.draw(soft, (0.5, 0.3, 0.2))
+    sim.emit("email", "SoftBounce", sim.later(sends, soft, 5, 900, bounce=soft_reason))
     delivered = ~hard & ~soft
     deferred = delivered & sim.chance(n, P_DEFERRAL)
-    k = int(deferred.sum())
-    sim.emit("email", "Deferral", follow(sends, deferred, uniform(rng, k, 5, 300), deferral=pick(rng, k, (0.5, 0.3, 0.2)),
-                                         attempt=rng.integers(0, 3, size=k)))
+    sim.emit("email", "Deferral", sim.later(sends, deferred, 5, 300, deferral=sim.draw(deferred, (0.5, 0.3, 0.2)),
+                                            attempt=sim.draw(deferred, (0.6, 0.3, 0.1))))
     delay = np.where(deferred, uniform(rng, n, 600, 3 * HOUR), lognormal(rng, n, 20, 1.0, 600))
     deliveries = follow(sends, delivered, delay[delivered])
     sim.emit("email", "Delivery", deliveries)
@@ -54,27 +47,22 @@ def _engage(sim: Sim, delivered: Frame) -> None:
     n = len(delivered["msg"])
     domain = sim.users.domain[delivered["user"]]
     machine = sim.chance(n, np.where(domain == ICLOUD, P_MACHINE_ICLOUD, P_MACHINE_OTHER))
-    machine_opens = follow(delivered, machine, uniform(rng, int(machine.sum()), 2, 900), machine=1)
-    human = sim.chance(n, P_OPEN[domain])
-    first = lognormal(rng, int(human.sum()), 0.75 * HOUR, 1.3, 40 * HOUR)
-    openers = follow(delivered, human, first)
-    repeats = rng.geometric(0.6, size=len(first))
-    index = np.repeat(np.arange(len(first)), repeats)
+    machine_opens = sim.later(delivered, machine, 2, 900, machine=1)
+    openers = sim.eventually(delivered, sim.chance(n, P_OPEN[domain]), 0.75 * HOUR, 1.3, 40 * HOUR)
+    k = len(openers["msg"])
+    repeats = rng.geometric(0.6, size=k)
+    index = np.repeat(np.arange(k), repeats)
     later = np.ones(len(index), dtype=bool)
     later[np.cumsum(repeats) - repeats] = False
     extra = np.where(later, lognormal(rng, len(index), 2 * HOUR, 1.2, 24 * HOUR), 0)
-    opens = follow(openers, index, extra, machine=0)
-    sim.emit("email", "Open", concat([machine_opens, opens]))
-    k = len(first)
+    sim.emit("email", "Open", concat([machine_opens, follow(openers, index, extra, machine=0)]))
     clicked = sim.chance(k, P_CLICK)
     index = np.repeat(np.flatnonzero(clicked), rng.geometric(0.55, size=int(clicked.sum())))
-    arrays = sim.messages.arrays
     msg = openers["msg"][index]
+    arrays = sim.messages.arrays
     link = arrays["link_start"][msg] + (arrays["link_count"][msg] * rng.random(len(index)) ** 2).astype(np.int32)
     bot = np.where(sim.chance(len(index), P_BOT), 1 + pick(rng, len(index), (0.6, 0.4)), 0)
-    sim.emit("email", "Click", follow(openers, index, uniform(rng, len(index), 5, 900), link=link, bot=bot))
-    unsubscribed = sim.chance(k, P_UNSUBSCRIBE)
-    sim.emit("email", "Unsubscribe", follow(openers, unsubscribed, uniform(rng, int(unsubscribed.sum()), 10, 600)))
-    spam = sim.chance(n, P_SPAM)
-    sim.emit("email", "MarkAsSpam", follow(delivered, spam, lognormal(rng, int(spam.sum()), HOUR, 1.0, 20 * HOUR)))
+    sim.emit("email", "Click", sim.later(openers, index, 5, 900, link=link, bot=bot))
+    sim.emit("email", "Unsubscribe", sim.later(openers, sim.chance(k, P_UNSUBSCRIBE), 10, 600))
+    sim.emit("email", "MarkAsSpam", sim.eventually(delivered, sim.chance(n, P_SPAM), HOUR, 1.0, 20 * HOUR))
     sim.convert(openers, np.where(clicked, sim.chance(k, P_CONVERT_CLICK), sim.chance(k, P_CONVERT_OPEN)), 1800)

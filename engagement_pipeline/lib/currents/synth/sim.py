@@ -11,12 +11,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engagement_pipeline.lib.currents.synth.frames import Events, Frame, follow, lognormal, take, uniform
+from engagement_pipeline.lib.currents.synth.frames import Events, Frame, follow, lognormal, pick, take, uniform
 from engagement_pipeline.lib.currents.synth.messages import MessageTable
 from engagement_pipeline.lib.currents.synth.users import UserPool
 
 P_CONTROL_CONVERSION = 0.02
 P_CANVAS_EXIT = 0.02
+ABORT_WEIGHTS = (0.5, 0.3, 0.2)
+RETRY_WEIGHTS = (0.7, 0.3)
+
+
+def count(index: np.ndarray) -> int:
+    return int(np.count_nonzero(index)) if index.dtype == bool else len(index)
 
 
 @dataclass
@@ -32,21 +38,41 @@ class Sim:
     def chance(self, n: int, p: float | np.ndarray) -> np.ndarray:
         return self.rng.random(n) < p
 
+    def draw(self, index: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+        """One code per selected row, drawn with `weights`."""
+        return pick(self.rng, count(index), weights)
+
+    def later(self, parent: Frame, index: np.ndarray, low: int, high: int, **codes: np.ndarray | int) -> Frame:
+        """Events of the parent rows `index`, between `low` and `high` seconds after them."""
+        return follow(parent, index, uniform(self.rng, count(index), low, high), **codes)
+
+    def eventually(self, parent: Frame, index: np.ndarray, median: float, sigma: float, cap: float) -> Frame:
+        """Events of the parent rows `index`, a log-normal delay after them."""
+        return follow(parent, index, lognormal(self.rng, count(index), median, sigma, cap))
+
     def convert(self, parent: Frame, index: np.ndarray, median_delay: float) -> None:
         """Conversions of the parent rows `index`, as campaign or Canvas conversions by message."""
-        n = int(np.count_nonzero(index)) if index.dtype == bool else len(index)
-        rows = follow(parent, index, lognormal(self.rng, n, median_delay, 1.0, 20 * 3600),
-                      conv=(self.rng.random(n) < 0.2).astype(np.int32))
+        rows = self.eventually(parent, index, median_delay, 1.0, 20 * 3600)
+        rows["conv"] = (self.rng.random(count(index)) < 0.2).astype(np.int32)
         canvas = self.messages.arrays["is_canvas"][rows["msg"]]
         self.events.add("users.canvas.Conversion", take(rows, canvas))
         self.events.add("users.campaigns.Conversion", take(rows, ~canvas))
+
+    def send(self, family: str, units: Frame, p_abort: float, p_retry: float) -> Frame:
+        """Abort some units, send the others (with a few retries); returns the sends."""
+        abort = self.chance(len(units["msg"]), p_abort)
+        self.emit(family, "Abort", follow(units, abort, 0, abort=self.draw(abort, ABORT_WEIGHTS)))
+        sends = take(units, ~abort)
+        self.emit(family, "Send", sends)
+        retry = self.chance(len(sends["msg"]), p_retry)
+        self.emit(family, "Retry", self.later(sends, retry, 1, 60, retry=self.draw(retry, RETRY_WEIGHTS)))
+        return sends
 
 
 def enter(sim: Sim, units: Frame) -> Frame:
     """Emit control-group and Canvas-entry events; return the units that are sent the message."""
     arrays = sim.messages.arrays
-    n = len(units["msg"])
-    control = sim.chance(n, arrays["control_share"][units["msg"]])
+    control = sim.chance(len(units["msg"]), arrays["control_share"][units["msg"]])
     enrolled = follow(units, control, 0)
     enrolled["msg"] = arrays["control_of"][enrolled["msg"]]
     sim.events.add("users.campaigns.EnrollInControl", enrolled)
@@ -56,6 +82,6 @@ def enter(sim: Sim, units: Frame) -> Frame:
     entries = follow(sent, first, 0, control=0)
     sim.events.add("users.canvas.Entry", entries)
     exits = sim.chance(len(entries["msg"]), P_CANVAS_EXIT)
-    sim.events.add("users.canvas.exit.MatchedAudience", follow(entries, exits, uniform(sim.rng, int(exits.sum()), 3600, 86_400)))
+    sim.events.add("users.canvas.exit.MatchedAudience", sim.later(entries, exits, 3600, 86_400))
     sent["time"] = sent["time"] + np.where(first, uniform(sim.rng, len(first), 1, 120), 0)
     return sent

@@ -75,7 +75,18 @@ def _coded_by_platform(vocabs: tuple[tuple[str | None, ...], ...], platform: np.
     return Coded(tuple(flat), (starts[platform] + spread % sizes[platform]).astype(np.int32))
 
 
-def build_users(rng: np.random.Generator, size: int, since: datetime) -> UserPool:
+def _prefix_digits(prefix: bytes, values: np.ndarray, width: int) -> np.ndarray:
+    head = np.broadcast_to(np.frombuffer(prefix, dtype=np.uint8), (len(values), len(prefix)))
+    return np.concatenate([head, ids.digit_chars(values, width)], axis=1)
+
+
+def _phones(american: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """E.164 numbers, all 12 characters: +1 555 xxx xxxx (fictional US range) or +33 6 xx xx xx xx."""
+    return np.where(american[:, None], _prefix_digits(b"+1555", spread % 10**7, 7),
+                    _prefix_digits(b"+336", spread % 10**8, 8))
+
+
+def build_users(rng: np.random.Generator, size: int, since: datetime, app_ids: dict[str, str]) -> UserPool:
     index = np.arange(size, dtype=np.int64)
     domain = _pick(rng, DOMAIN_WEIGHTS, size)
     zone = _pick(rng, tuple(z[3] for z in ZONES), size)
@@ -89,11 +100,7 @@ def build_users(rng: np.random.Generator, size: int, since: datetime) -> UserPoo
         f"{FIRST[f]}.{LAST[g]}{s}@{DOMAINS[d]}"
         for f, g, s, d in zip(first.tolist(), last.tolist(), serial.tolist(), domain.tolist())
     ]
-    us = np.isin(zone, [0, 1, 2])
-    phone_head = np.where(us, 1, 33)[:, None] == 1
-    local = ids.digit_chars(spread % 10**9, 9)
-    phones = np.where(phone_head, np.concatenate([np.frombuffer(b"+1555", np.uint8)[None].repeat(size, 0), local[:, 2:]], 1),
-                      np.concatenate([np.frombuffer(b"+336", np.uint8)[None].repeat(size, 0), local[:, 1:]], 1))
+    phones = _phones(np.isin(zone, [0, 1, 2]), spread)
     client = (spread >> 8) % len(EMAIL_CLIENTS)
     pool = UserPool(
         size=size,
@@ -106,7 +113,7 @@ def build_users(rng: np.random.Generator, size: int, since: datetime) -> UserPoo
             "phone": np.flatnonzero(has_phone).astype(np.int32),
         },
     )
-    external = np.concatenate([np.frombuffer(b"cust_", np.uint8)[None].repeat(size, 0), ids.digit_chars(index * 7919 % 10**8, 8)], 1)
+    external = _prefix_digits(b"cust_", index * 7919 % 10**8, 8)
     pool.attrs = {
         "user_id": ids.object_id_chars(index, created, 0xB2A2E),
         "external_user_id": external,
@@ -129,6 +136,7 @@ def build_users(rng: np.random.Generator, size: int, since: datetime) -> UserPoo
     pool.device_attrs = {
         "device_id": ids.uuid_chars(np.arange(2 * size), 0xDE71CE),
         "platform": Coded(PLATFORMS, device_platform),
+        "app_id": Coded(tuple(app_ids[p] for p in PLATFORMS), device_platform),
         **{name: _coded_by_platform(v, device_platform, device_spread) for name, v in DEVICE_VOCABS.items()},
     }
     return pool

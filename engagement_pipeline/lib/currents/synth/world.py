@@ -19,7 +19,7 @@ from engagement_pipeline.lib.currents.synth.funnel_messaging import sms, webhook
 from engagement_pipeline.lib.currents.synth.messages import MessageTable, build_messages
 from engagement_pipeline.lib.currents.synth.sim import Sim, enter
 from engagement_pipeline.lib.currents.synth.tables import Tables
-from engagement_pipeline.lib.currents.synth.users import PLATFORMS, Coded, UserPool, build_users
+from engagement_pipeline.lib.currents.synth.users import UserPool, build_users
 from engagement_pipeline.lib.currents.synth.workspace import CHANNELS, Workspace, build_workspace
 
 CHANNEL_SHARE = {"email": 0.62, "push": 0.08, "web_push": 0.025, "in_app_message": 0.04, "content_card": 0.04,
@@ -85,9 +85,7 @@ def build_world(seed: int, start: date, days: int, events_per_day: int) -> World
     begin = datetime.combine(start, time(), tzinfo=timezone.utc)
     end = begin + timedelta(days=days)
     workspace = build_workspace(rng, begin, end)
-    users = build_users(rng, max(200, events_per_day // 8), begin)
-    platform = users.device_attrs["platform"]
-    users.device_attrs["app_id"] = Coded(tuple(workspace.app_ids[p] for p in PLATFORMS), platform.codes)
+    users = build_users(rng, max(200, events_per_day // 8), begin, workspace.app_ids)
     messages = build_messages(workspace)
     per_unit = _calibrate(seed, users, messages)
     arrays = messages.arrays
