@@ -3,15 +3,17 @@
 Additive stats are sums of the rollup's daily rows over the period's days. Unique stats are
 recomputed for the whole period as ``count(distinct user_id)`` over ``int_user_touches__daily``
 and ``int_push_influenced_opens__daily`` (a sum of daily uniques would count a user active on
-two days twice). Every message × channel
-with an event in the time frame gets a row for every period, with zeros where it had none.
-Periods are local dates mapped to the UTC day of the same date (the rollups' day grain).
+two days twice). Every message × channel with an event in the time frame gets a row for every
+period, with zeros where it had none. Periods are local dates mapped to the UTC day of the same
+date (the rollups' day grain). Days join their period through a bound calendar (one row per
+day), so every join on ``event_date`` is an equality join on both engines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -43,43 +45,45 @@ LEVELS: dict[tuple[str, str], Level] = {
 }
 
 
-def _key_select(level: Level, id_column: str, variation: str | None, step: str | None) -> str:
+def _key_select(id_column: str, variation: str | None, step: str | None) -> str:
     variation_sql = f"coalesce({variation}, '')" if variation else "cast('' as varchar)"
     step_sql = f"coalesce({step}, '')" if step else "cast('' as varchar)"
-    return (
-        f"{id_column} as message_id, {variation_sql} as variation_id, {step_sql} as step_id,"
-        " coalesce(channel, '') as channel"
-    )
+    return f"{id_column} as message_id, {variation_sql} as variation_id, {step_sql} as step_id, channel"
 
 
-def _periods_cte(periods: Sequence[Period]) -> tuple[str, dict]:
-    rows = ", ".join(f"(cast(:period_start_{i} as date), cast(:period_end_{i} as date))" for i in range(len(periods)))
-    params = {}
-    for i, period in enumerate(periods):
-        params[f"period_start_{i}"] = period.start
-        params[f"period_end_{i}"] = period.end
-    return f"periods as (select * from (values {rows}) as p (period_start, period_end))", params
+def _calendar_cte(periods: Sequence[Period]) -> tuple[str, dict]:
+    """``calendar (event_date, period_start, period_end)``: one row per day of the frame, values bound."""
+    rows, params = [], {}
+    for p, period in enumerate(periods):
+        params[f"period_start_{p}"], params[f"period_end_{p}"] = period.start, period.end
+        for offset in range((period.end - period.start).days + 1):
+            d = len(rows)
+            params[f"day_{d}"] = period.start + timedelta(days=offset)
+            rows.append(f"(cast(:day_{d} as date), cast(:period_start_{p} as date), cast(:period_end_{p} as date))")
+    values = ", ".join(rows)
+    return f"calendar as (select * from (values {values}) as c (event_date, period_start, period_end))", params
 
 
-def _additive_sql(level: Level, periods_cte: str, stats: Sequence[str]) -> str:
+def _additive_sql(level: Level, calendar_cte: str, stats: Sequence[str]) -> str:
     keys = ", ".join(KEYS)
     on_keys = " and ".join(f"totals.{k} = members.{k}" for k in KEYS)
     daily_stats = "".join(f", {s}" for s in stats)
     sums = "".join(f", cast(sum(daily.{s}) as bigint) as {s}" for s in stats)
     filled = "".join(f", coalesce(totals.{s}, 0) as {s}" for s in stats)
     return f"""
-with {periods_cte},
+with {calendar_cte},
+periods as (select distinct period_start, period_end from calendar),
 daily as (
-    select {_key_select(level, level.id_column, level.variation_column, level.step_column)}, event_date{daily_stats}
+    select {_key_select(level.id_column, level.variation_column, level.step_column)}, event_date{daily_stats}
     from {level.table}
     where {level.id_column} in :message_ids and event_date >= :frame_start and event_date <= :frame_end
 ),
 members as (select distinct {keys} from daily),
 totals as (
-    select periods.period_start, {", ".join(f"daily.{k}" for k in KEYS)}{sums}
+    select calendar.period_start, {", ".join(f"daily.{k}" for k in KEYS)}{sums}
     from daily
-    inner join periods on daily.event_date between periods.period_start and periods.period_end
-    group by periods.period_start, {", ".join(f"daily.{k}" for k in KEYS)}
+    inner join calendar on calendar.event_date = daily.event_date
+    group by calendar.period_start, {", ".join(f"daily.{k}" for k in KEYS)}
 ),
 final as (
     select periods.period_start, periods.period_end, {", ".join(f"members.{k}" for k in KEYS)}{filled}
@@ -92,12 +96,12 @@ order by period_start, {keys}
 """
 
 
-def _unique_sql(level: Level, periods_cte: str) -> str:
+def _unique_sql(level: Level, calendar_cte: str) -> str:
     variation = "variation_id" if level.variation_column else None
     step = "step_id" if level.step_column else None
     keys = ", ".join(f"touches.{k}" for k in KEYS)
     return f"""
-with {periods_cte},
+with {calendar_cte},
 people as (
     select event_date, message_kind, message_id, variation_id, step_id, channel, stat, user_id from {TOUCHES}
     union all
@@ -105,16 +109,16 @@ people as (
     from {INFLUENCED}
 ),
 touches as (
-    select {_key_select(level, "message_id", variation, step)}, stat, user_id, event_date
+    select {_key_select("message_id", variation, step)}, stat, user_id, event_date
     from people
     where message_kind = :message_kind and message_id in :message_ids and stat in :stats
         and event_date >= :frame_start and event_date <= :frame_end
 ),
 final as (
-    select periods.period_start, {keys}, touches.stat, cast(count(distinct touches.user_id) as bigint) as users
+    select calendar.period_start, {keys}, touches.stat, cast(count(distinct touches.user_id) as bigint) as users
     from touches
-    inner join periods on touches.event_date between periods.period_start and periods.period_end
-    group by periods.period_start, {keys}, touches.stat
+    inner join calendar on calendar.event_date = touches.event_date
+    group by calendar.period_start, {keys}, touches.stat
 )
 select * from final
 """
@@ -124,6 +128,14 @@ def _frame(conn: sa.Connection, sql: str, params: dict, expanding: Sequence[str]
     statement = sa.text(sql).bindparams(*(sa.bindparam(name, expanding=True) for name in expanding))
     result = conn.execute(statement, params)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _wide(counts: pd.DataFrame) -> pd.DataFrame:
+    """One column per unique stat from (period_start, KEYS, stat, users) rows."""
+    if counts.empty:
+        return pd.DataFrame(columns=["period_start", *KEYS])
+    wide = counts.pivot_table(index=["period_start", *KEYS], columns="stat", values="users", aggfunc="sum", fill_value=0)
+    return wide.reset_index()
 
 
 def split_stats(base_stats: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -145,16 +157,13 @@ def query_stats(
     columns = ["period_start", "period_end", *KEYS, *additive, *unique]
     if not message_ids or not periods:
         return pd.DataFrame(columns=columns)
-    periods_cte, params = _periods_cte(periods)
+    calendar_cte, params = _calendar_cte(periods)
     params |= {"message_ids": list(message_ids), "frame_start": periods[0].start, "frame_end": periods[-1].end}
-    frame = _frame(conn, _additive_sql(level, periods_cte, additive), params, ["message_ids"])
+    frame = _frame(conn, _additive_sql(level, calendar_cte, additive), params, ["message_ids"])
     if unique and not frame.empty:
         params |= {"message_kind": level.kind, "stats": unique}
-        counts = _frame(conn, _unique_sql(level, periods_cte), params, ["message_ids", "stats"])
-        wide = counts.pivot_table(
-            index=["period_start", *KEYS], columns="stat", values="users", aggfunc="sum", fill_value=0
-        ).reset_index() if not counts.empty else pd.DataFrame(columns=["period_start", *KEYS])
-        frame = frame.merge(wide, on=["period_start", *KEYS], how="left")
+        counts = _frame(conn, _unique_sql(level, calendar_cte), params, ["message_ids", "stats"])
+        frame = frame.merge(_wide(counts), on=["period_start", *KEYS], how="left")
     for stat in unique:
         frame[stat] = frame[stat].fillna(0).astype("int64") if stat in frame else 0
     return frame.reindex(columns=columns)
