@@ -1,0 +1,186 @@
+"""Benchmark the pipeline against the hardware's limit and a naive pandas baseline.
+
+    python benchmarks/run.py [--sizes 1000000,10000000] [--repeats 3] [--backfill-days 30]
+                             [--backfill-per-day 100000] [--postgres-url URL] [--skip-pandas]
+
+Every step runs in its own process (peak RSS per step from wait4); each figure is the
+median of --repeats runs. Generated data is reused between runs (benchmarks/.data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / ".data"
+STEPS = ROOT / "benchmarks" / "steps.py"
+DAY = date(2026, 10, 1)
+
+
+def step(*args: str) -> dict:
+    """Run one step in a child process; its JSON result, including the child's own peak RSS (MiB)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, str(STEPS), *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"step {args[0]} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][7:])
+
+
+def median(results: list[dict], key: str = "seconds") -> float:
+    return statistics.median(r[key] for r in results)
+
+
+def repeat(n: int, *args: str) -> list[dict]:
+    return [step(*args) for _ in range(n)]
+
+
+def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None) -> dict:
+    data = DATA / f"day-{size}"
+    data.mkdir(parents=True, exist_ok=True)
+    out: dict = {"size": size, "generate": step("generate", str(data), str(size), "1")}
+    db = data / "warehouse.duckdb"
+    ingests = []
+    for _ in range(repeats):
+        db.unlink(missing_ok=True)
+        ingests.append(step("ingest", str(data), f"duckdb:///{db}"))
+    out["ingest"] = {"seconds": median(ingests), "rate": median(ingests, "rate"), "events": ingests[0]["events"], "rss_mib": max(r["rss_mib"] for r in ingests)}
+    limit_db = data / "limit.duckdb"
+    limits = []
+    for _ in range(repeats):
+        limit_db.unlink(missing_ok=True)
+        limits.append(step("limit_ingest", str(data), str(limit_db)))
+    out["limit_ingest"] = {"seconds": median(limits), "rate": median(limits, "rate"), "rss_mib": max(r["rss_mib"] for r in limits)}
+    models = repeat(repeats, "models", f"duckdb:///{db}", DAY.isoformat(), DAY.isoformat())
+    out["models"] = {"seconds": median(models), "rss_mib": max(r["rss_mib"] for r in models)}
+    limit_models = repeat(repeats, "limit_models", str(db))
+    out["limit_models"] = {"seconds": median(limit_models), "rss_mib": max(r["rss_mib"] for r in limit_models)}
+    if not skip_pandas:
+        pandas = repeat(repeats, "pandas_models", str(db))
+        out["pandas_models"] = {"seconds": median(pandas), "load_seconds": median(pandas, "load_seconds"), "rss_mib": max(r["rss_mib"] for r in pandas)}
+    if pg_url:
+        out["postgres"] = bench_postgres(data, pg_url, repeats)
+    return out
+
+
+def fresh_pg_database(admin_url: str) -> tuple[str, str]:
+    import sqlalchemy as sa
+
+    name = f"engagement_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    admin.dispose()
+    return name, sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(admin_url: str, name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+    admin.dispose()
+
+
+def bench_postgres(data: Path, admin_url: str, repeats: int) -> dict:
+    name, url = fresh_pg_database(admin_url)
+    try:
+        ingest = step("ingest", str(data), url)
+        models = repeat(max(1, repeats - 1), "models", url, DAY.isoformat(), DAY.isoformat())
+        return {"copy_rate": ingest["rate"], "ingest_seconds": ingest["seconds"], "models_seconds": median(models)}
+    finally:
+        drop_pg_database(admin_url, name)
+
+
+def bench_backfill(days: int, per_day: int) -> dict:
+    data = DATA / f"backfill-{days}x{per_day}"
+    data.mkdir(parents=True, exist_ok=True)
+    step("generate", str(data), str(per_day), str(days))
+    db = data / "warehouse.duckdb"
+    db.unlink(missing_ok=True)
+    ingest = step("ingest", str(data), f"duckdb:///{db}")
+    last = DAY + timedelta(days=days - 1)
+    one_run = step("models", f"duckdb:///{db}", DAY.isoformat(), last.isoformat())
+    single = [step("models", f"duckdb:///{db}", (DAY + timedelta(days=i)).isoformat(), (DAY + timedelta(days=i)).isoformat()) for i in range(days)]
+    return {"days": days, "per_day": per_day, "events": ingest["events"], "one_run_seconds": one_run["seconds"],
+            "single_runs_seconds": sum(r["seconds"] for r in single), "one_run_rss_mib": one_run["rss_mib"]}
+
+
+def bench_linearity(per_day: int, spans: list[int]) -> list[dict]:
+    data = DATA / f"backfill-{max(spans)}x{per_day}"
+    data.mkdir(parents=True, exist_ok=True)
+    step("generate", str(data), str(per_day), str(max(spans)))
+    db = data / "warehouse.duckdb"
+    if not db.exists():
+        step("ingest", str(data), f"duckdb:///{db}")
+    return [{"days": n, "seconds": step("models", f"duckdb:///{db}", DAY.isoformat(), (DAY + timedelta(days=n - 1)).isoformat())["seconds"]} for n in spans]
+
+
+def report_lines(results: dict) -> list[str]:
+    lines = ["| figure | value |", "|---|---|"]
+    for size in results["sizes"]:
+        n = f"{size['size'] / 1e6:g}M/day"
+        ing, lim = size["ingest"], size["limit_ingest"]
+        lines += [
+            f"| {n} ingestion (Avro decode + load, DuckDB) | {ing['rate']:,.0f} events/s ({ing['seconds']:.1f} s, peak RSS {ing['rss_mib']:,.0f} MiB) |",
+            f"| {n} limit: polars decode + DuckDB insert | {lim['rate']:,.0f} events/s ({lim['seconds']:.1f} s); ours / limit = {lim['rate'] / ing['rate']:.2f}x slower |",
+            f"| {n} all models, one day (Dagster run, DuckDB) | {size['models']['seconds']:.1f} s (peak RSS {size['models']['rss_mib']:,.0f} MiB) |",
+            f"| {n} limit: one hand-written DuckDB rollup | {size['limit_models']['seconds']:.1f} s; ours / limit = {size['models']['seconds'] / size['limit_models']['seconds']:.2f} |",
+        ]
+        if "pandas_models" in size:
+            p = size["pandas_models"]
+            lines.append(f"| {n} naive: pandas groupby (excl. {p['load_seconds']:.1f} s load) | {p['seconds']:.1f} s; pandas / ours = {p['seconds'] / size['models']['seconds']:.2f} (peak RSS {p['rss_mib']:,.0f} MiB) |")
+        if "postgres" in size:
+            pg = size["postgres"]
+            lines.append(f"| {n} PostgreSQL: COPY ingestion / all models one day | {pg['copy_rate']:,.0f} events/s / {pg['models_seconds']:.1f} s |")
+    if "backfill" in results:
+        b = results["backfill"]
+        lines.append(f"| backfill {b['days']} days x {b['per_day']:,} events: one run vs {b['days']} single-day runs | {b['one_run_seconds']:.1f} s vs {b['single_runs_seconds']:.1f} s ({b['single_runs_seconds'] / b['one_run_seconds']:.1f}x) |")
+    for point in results.get("linearity", []):
+        lines.append(f"| one-run backfill, {point['days']} days | {point['seconds']:.1f} s ({point['seconds'] / point['days']:.2f} s/day) |")
+    if "report" in results:
+        r = results["report"]
+        lines.append(f"| report {r['days']} days x {r['messages']} variants, daily ({r['touch_rows']:,} touch rows) | {r['seconds']:.1f} s (peak RSS {r['rss_mib']:,.0f} MiB) |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--backfill-days", type=int, default=30)
+    parser.add_argument("--backfill-per-day", type=int, default=100_000)
+    parser.add_argument("--linearity", default="7,30,90", help="spans (days) of one-run backfills to show linear growth")
+    parser.add_argument("--postgres-url", default=os.environ.get("ENGAGEMENT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--skip", default="", help="comma list of: backfill, linearity, report, postgres")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    results: dict = {"sizes": []}
+    for size in (int(s) for s in args.sizes.split(",")):
+        pg = None if "postgres" in skip or size > 2_000_000 else args.postgres_url
+        results["sizes"].append(bench_size(size, args.repeats, args.skip_pandas, pg))
+        print(json.dumps(results["sizes"][-1]), flush=True)
+    if "backfill" not in skip:
+        results["backfill"] = bench_backfill(args.backfill_days, args.backfill_per_day)
+    if "linearity" not in skip:
+        results["linearity"] = bench_linearity(args.backfill_per_day, [int(s) for s in args.linearity.split(",")])
+    if "report" not in skip:
+        db = DATA / "report.duckdb"
+        db.unlink(missing_ok=True)
+        results["report"] = step("report", f"duckdb:///{db}", "365", "200")
+    (DATA / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print("\n".join(report_lines(results)))
+
+
+if __name__ == "__main__":
+    main()

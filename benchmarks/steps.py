@@ -1,0 +1,190 @@
+"""One benchmark step per process (so each step's peak RSS is its own); prints one JSON line.
+
+Usage: python benchmarks/steps.py STEP DATA_DIR [options]; called by benchmarks/run.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DAY = date(2026, 10, 1)
+
+
+def _emit(**values) -> None:
+    """Print the step's result with this process's peak RSS (MiB)."""
+    import resource
+
+    values["rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print("RESULT " + json.dumps(values, default=str), flush=True)
+
+
+def generate(data: Path, per_day: int, days: int) -> None:
+    from engagement_pipeline.lib.currents.generator import generate_landing_zone
+
+    marker = data / "landing" / ".complete"
+    if marker.exists():
+        _emit(seconds=0.0, reused=True, **json.loads(marker.read_text()))
+        return
+    shutil.rmtree(data / "landing", ignore_errors=True)
+    started = time.perf_counter()
+    summary = generate_landing_zone(data / "landing", DAY, days, per_day, seed=11)
+    seconds = time.perf_counter() - started
+    marker.write_text(json.dumps({"events": summary.events, "files": summary.files}))
+    _emit(seconds=seconds, events=summary.events, files=summary.files, reused=False)
+
+
+def ingest(data: Path, url: str, out_db: str | None = None) -> None:
+    from engagement_pipeline.lib.currents.ingest import ingest as run_ingest
+    from engagement_pipeline.lib.storage import ObjectStore
+    from engagement_pipeline.lib.warehouse import make_engine
+
+    engine = make_engine(url)
+    started = time.perf_counter()
+    summary = run_ingest(engine, ObjectStore(str(data / "landing")))
+    seconds = time.perf_counter() - started
+    _emit(seconds=seconds, events=summary.rows_loaded, files=summary.files_loaded, rate=summary.rows_loaded / seconds)
+
+
+def limit_ingest(data: Path, db: str) -> None:
+    """The limit: polars decodes every file, DuckDB inserts the Arrow tables; nothing else."""
+    import duckdb
+    import polars as pl
+
+    files = sorted((data / "landing").rglob("*.avro"))
+    con = duckdb.connect(db)
+    started = time.perf_counter()
+    rows = 0
+    batch: list[pl.DataFrame] = []
+    for path in files:
+        frame = pl.read_avro(path)
+        batch.append(frame)
+        rows += frame.height
+        if sum(f.height for f in batch) > 1_000_000:
+            _limit_flush(con, batch)
+            batch = []
+    _limit_flush(con, batch)
+    seconds = time.perf_counter() - started
+    _emit(seconds=seconds, events=rows, rate=rows / seconds)
+
+
+def _limit_flush(con, batch) -> None:
+    import polars as pl
+
+    if not batch:
+        return
+    arrow = pl.concat(batch, how="diagonal_relaxed").select("id", "user_id", "time", "campaign_id", "canvas_id").to_arrow()
+    con.execute("create table if not exists limit_events as select * from arrow where false")
+    con.execute("insert into limit_events select * from arrow")
+
+
+def models(url: str, first: str, last: str) -> None:
+    import dagster as dg
+
+    from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
+    from engagement_pipeline.lib.warehouse import Warehouse
+    from tests.support import model_assets
+
+    resources = {
+        "warehouse": Warehouse(url=url),
+        "landing_zone": StorageLocation(url="/nonexistent"),
+        "report_store": StorageLocation(url="/tmp/bench-reports"),
+        "settings": PipelineSettings(home="/tmp/bench-home"),
+    }
+    started = time.perf_counter()
+    result = dg.materialize(
+        model_assets(),
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+    )
+    _emit(seconds=time.perf_counter() - started, success=result.success)
+
+
+def limit_models(db: str) -> None:
+    """The limit: one hand-written statement, campaign x variant x channel x day with exact daily uniques."""
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    started = time.perf_counter()
+    con.execute(LIMIT_SQL).fetchall()
+    _emit(seconds=time.perf_counter() - started)
+
+
+LIMIT_SQL = """
+with events as (
+    select * from raw_currents_events
+    qualify row_number() over (partition by event_id order by loaded_at) = 1
+)
+select
+    event_date, coalesce(campaign_id, canvas_id) as message_id,
+    coalesce(message_variation_id, canvas_variation_id) as variation_id, canvas_step_id, channel,
+    count(*) filter (where action = 'send') as sent,
+    count(*) filter (where action = 'delivery') as delivered,
+    count(*) filter (where action = 'bounce') as bounces,
+    count(*) filter (where action = 'open') as opens,
+    count(distinct user_id) filter (where action = 'open') as unique_opens,
+    count(*) filter (where action = 'open' and is_machine_open) as machine_opens,
+    count(*) filter (where action = 'click' and not is_bot_click) as clicks,
+    count(distinct user_id) filter (where action = 'click' and not is_bot_click) as unique_clicks,
+    count(*) filter (where action = 'impression') as impressions,
+    count(distinct user_id) filter (where action = 'impression') as unique_impressions,
+    count(distinct user_id) filter (where action = 'send') as unique_recipients
+from events
+group by all
+"""
+
+
+def pandas_models(db: str) -> None:
+    """The naive way: the same rollup with pandas groupby (load time reported separately)."""
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    started = time.perf_counter()
+    frame = con.execute(
+        "select event_id, event_date, campaign_id, canvas_id, message_variation_id, canvas_variation_id, canvas_step_id,"
+        " channel, action, user_id, is_machine_open, is_bot_click, loaded_at from raw_currents_events"
+    ).df()
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    frame = frame.sort_values("loaded_at").drop_duplicates("event_id")
+    frame["message_id"] = frame["campaign_id"].fillna(frame["canvas_id"])
+    frame["variation_id"] = frame["message_variation_id"].fillna(frame["canvas_variation_id"])
+    keys = ["event_date", "message_id", "variation_id", "canvas_step_id", "channel"]
+    for column in keys:
+        frame[column] = frame[column].fillna("")
+    counts = frame.groupby(keys + ["action"]).size().unstack(fill_value=0)
+    uniques = frame[frame["action"].isin(["open", "click", "impression", "send"])].groupby(keys + ["action"])["user_id"].nunique().unstack(fill_value=0)
+    machine = frame[frame["is_machine_open"] & (frame["action"] == "open")].groupby(keys).size()
+    counts.join(uniques, rsuffix="_unique").join(machine.rename("machine_opens"))
+    _emit(seconds=time.perf_counter() - started, load_seconds=loaded)
+
+
+def report(url: str, days: int, messages: int) -> None:
+    from benchmarks.report_bench import run_report_bench
+
+    _emit(**run_report_bench(url, days, messages))
+
+
+if __name__ == "__main__":
+    step, *args = sys.argv[1:]
+    handlers = {
+        "generate": lambda: generate(Path(args[0]), int(args[1]), int(args[2])),
+        "ingest": lambda: ingest(Path(args[0]), args[1]),
+        "limit_ingest": lambda: limit_ingest(Path(args[0]), args[1]),
+        "models": lambda: models(args[0], args[1], args[2]),
+        "limit_models": lambda: limit_models(args[0]),
+        "pandas_models": lambda: pandas_models(args[0]),
+        "report": lambda: report(args[0], int(args[1]), int(args[2])),
+    }
+    handlers[step]()
