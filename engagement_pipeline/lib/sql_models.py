@@ -21,6 +21,7 @@ import jinja2
 import sqlalchemy as sa
 
 SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+_VERIFIED: dict[tuple[str, str, int], list[str]] = {}
 _REF = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
 
 
@@ -120,15 +121,7 @@ def run_model(
     sql = render(model, conn.dialect.name).strip().rstrip(";")
     params = {**(params or {}), "start_date": start, "end_date": end}
     select = f"select * from (\n{sql}\n) as model"
-    probe = conn.execute(sa.text(f"{select} where 1 = 0"), params)
-    wanted = list(probe.keys())
-    probe.close()
-    existing = _columns(conn, model.name)
-    if existing is not None and existing != wanted:
-        conn.execute(sa.text(f"drop table {model.name}"))
-        existing = None
-    if existing is None:
-        conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
+    wanted = _ensure_table(conn, model, select, params)
     column_list = ", ".join(wanted)
     if model.is_partitioned:
         if start is None or end is None:
@@ -141,6 +134,24 @@ def run_model(
         conn.execute(sa.text(f"delete from {model.name}"))
     conn.execute(sa.text(f"insert into {model.name} ({column_list}) {select}"), params)
     return _count(conn, model, start, end)
+
+
+def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dict) -> list[str]:
+    """Create the model's table, or recreate it when the model's columns changed (checked once per process)."""
+    verified = (str(conn.engine.url), model.name, hash(model.template))
+    if verified in _VERIFIED:
+        return _VERIFIED[verified]
+    probe = conn.execute(sa.text(f"{select} where 1 = 0"), params)
+    wanted = list(probe.keys())
+    probe.close()
+    existing = _columns(conn, model.name)
+    if existing is not None and existing != wanted:
+        conn.execute(sa.text(f"drop table {model.name}"))
+        existing = None
+    if existing is None:
+        conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
+    _VERIFIED[verified] = wanted
+    return wanted
 
 
 def _count(conn: sa.Connection, model: SqlModel, start: date | None, end: date | None) -> int:
