@@ -1,15 +1,15 @@
 """Encode frames of one event type into Avro records of its real Currents writer schema.
 
-Each field becomes a piece per row: fixed-width pieces (ids, times, a user's Braze id,
-constants) are built as numpy byte matrices and merged with their fixed-width neighbours;
-variable ones (names, email addresses) are looked up in vocabularies encoded once. A block
-of records is the join of its rows' pieces, with no per-record objects in between.
+Fields become pieces per row. Fixed-width ones (event and session ids, times, dispatch ids,
+a user's Braze id, constants) are built as numpy byte matrices, merged with their
+fixed-width neighbours. The others are lookups (see `lookup.py`): a user's email address,
+or the joined bytes of a message's campaign fields, its send id and neighbouring event
+codes. A block of records is the join of its rows' pieces.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,42 +17,43 @@ from engagement_pipeline.lib.currents.schemas import Field, fields
 from engagement_pipeline.lib.currents.synth import ids
 from engagement_pipeline.lib.currents.synth.avro_encode import NULL, encode_value, int_pieces, prefixed
 from engagement_pipeline.lib.currents.synth.frames import Frame
+from engagement_pipeline.lib.currents.synth.lookup import Lookup, Part
 from engagement_pipeline.lib.currents.synth.sources import resolve
 from engagement_pipeline.lib.currents.synth.tables import Tables
 
-SMALL_VOCAB = 4096
 ID_SALT, SESSION_SALT, DISPATCH_SALT, SEND_SALT = 0x1D, 0x5E55, 0xD15, 0x5E7D
-Piece = np.ndarray | list | bytes
 
 
 @dataclass
-class _Run:
-    kind: str  # "vocab", "chars" (fixed-width attribute), "row" or "const"
+class _Fixed:
+    kind: str  # "row" (computed per event), "chars" (a fixed-width user or device attribute) or "const"
     key: str
-    names: tuple[str, ...]
     optional: bool = True
-    entries: np.ndarray | None = None
-    bad: np.ndarray | None = None
-    remap: np.ndarray | None = None
     chars: np.ndarray | None = None
     const: bytes = b""
 
 
-class EncodedRecords:
-    """Encoded records as columns of pieces; `block` joins a row range into Avro bytes."""
+Run = _Fixed | Lookup
 
-    def __init__(self, columns: list[list[bytes] | bytes], count: int) -> None:
-        self.columns = columns
-        self.count = count
+
+class EncodedRecords:
+    """Rows of a frame, encoded one block at a time."""
+
+    def __init__(self, encoder: RecordEncoder, frame: Frame) -> None:
+        self.encoder = encoder
+        self.frame = frame
+        self.count = len(frame["time"])
 
     def __len__(self) -> int:
         return self.count
 
     def block(self, start: int, stop: int) -> bytes:
-        width = len(self.columns)
+        """Records [start, stop) as concatenated Avro record bytes."""
+        columns = self.encoder.columns({name: column[start:stop] for name, column in self.frame.items()})
+        width = len(columns)
         flat: list[bytes] = [b""] * ((stop - start) * width)
-        for i, column in enumerate(self.columns):
-            flat[i::width] = [column] * (stop - start) if isinstance(column, bytes) else column[start:stop]
+        for i, column in enumerate(columns):
+            flat[i::width] = column
         return b"".join(flat)
 
 
@@ -60,55 +61,74 @@ class RecordEncoder:
     def __init__(self, event_type: str, tables: Tables) -> None:
         self.event_type = event_type
         self.tables = tables
-        self.runs = self._merge([self._run(spec) for spec in fields(event_type)])
+        self.runs = _merge([self._run(spec) for spec in fields(event_type)])
 
-    def _run(self, spec: Field) -> _Run:
+    def _run(self, spec: Field) -> Run:
         source = resolve(self.event_type, spec.name, self.tables.app_group_id)
         names = (spec.name,)
+        if source.kind == "row" and spec.name == "send_id":
+            return self._send_ids(spec)
         if source.kind == "row":
-            return _Run("row", source.key, names, spec.optional)
+            return _Fixed("row", source.key, spec.optional)
         if source.kind == "const":
             data = encode_value(source.values, spec.avro_type, spec.optional)
             if data is None:
                 raise ValueError(f"{self.event_type}: required field {spec.name!r} has no value in the generator")
-            return _Run("const", "", names, const=data)
+            return _Fixed("const", "", const=data)
         chars = self.tables.chars(source, spec.optional)
         if chars is not None:
-            return _Run("chars", source.kind, names, spec.optional, chars=chars)
-        vocab = self.tables.vocab(source, spec)
-        key = source.key if source.kind == "code" else source.kind
-        return _Run("vocab", key, names, entries=vocab.entries, bad=vocab.bad, remap=vocab.remap)
+            return _Fixed("chars", source.kind, spec.optional, chars=chars)
+        vocab, base, size = self.tables.vocab(source, spec)
+        entries = vocab.entries
+        return Lookup.direct(Part(names, (base,), lambda codes, n: entries[codes[base]].tolist()),
+                             entries, vocab.bad, size)
 
-    @staticmethod
-    def _merge(runs: list[_Run]) -> list[_Run]:
-        """Join neighbouring vocabulary runs that share their codes; fold constants into a small
-        vocabulary beside them unless a fixed-width neighbour will absorb the constant anyway."""
-        return _join_runs(_fold_constants(_join_runs(runs)))
+    def _send_ids(self, spec: Field) -> Lookup:
+        """send_id is a function of the message and the day it was sent (a small lookup)."""
+        count, first_day = self.tables.messages.count, self.tables.first_day
 
-    def _codes(self, key: str, frame: Frame) -> np.ndarray:
-        if key == "user":
-            return frame["user"]
+        def encode(codes: dict[str, np.ndarray], n: int) -> list[bytes | None]:
+            day, msg = codes["send_day"] + first_day, codes["msg"] % count
+            chars = ids.object_id_chars((day << 16) | msg, day * 86_400, SEND_SALT)
+            return prefixed(chars, spec.optional).view(f"V{chars.shape[1] + 1 + spec.optional}").ravel().tolist()
+
+        part = Part((spec.name,), ("msg", "send_day"), encode)
+        return Lookup([part], {"msg": self.tables.sizes["msg"], "send_day": self.tables.sizes["send_day"]})
+
+    def _codes(self, frame: Frame, bases: set[str]) -> dict[str, np.ndarray]:
+        codes: dict[str, np.ndarray] = {}
         msg = frame["msg"]
         arrays = self.tables.messages.arrays
-        if key == "device":
-            return frame["user"] + self.tables.users.size * ((msg >= 0) & arrays["is_web"][msg])
-        if key == "msg":
-            renamed = frame["time"] >= arrays["rename_at"][msg]
-            return np.where(msg < 0, -1, msg + self.tables.messages.count * renamed)
-        column = frame.get(key)
-        return np.full(len(msg), -1) if column is None else column
+        for base in bases:
+            if base == "msg":
+                renamed = frame["time"] >= arrays["rename_at"][msg]
+                codes[base] = np.where(msg < 0, 2 * self.tables.messages.count, msg + self.tables.messages.count * renamed)
+            elif base == "send_day":
+                codes[base] = np.clip((frame["disp"] >> 16) // 24 - self.tables.first_day, 0, self.tables.sizes[base] - 1)
+            elif base == "user":
+                codes[base] = frame["user"]
+            elif base == "device":
+                codes[base] = frame["user"] + self.tables.users.size * ((msg >= 0) & arrays["is_web"][msg])
+            elif base.startswith("user:") or base.startswith("device:"):
+                parent = "user" if base.startswith("user:") else "device"
+                codes[base] = self.tables.remaps[base][self._codes(frame, {parent})[parent]]
+            else:
+                column = frame.get(base.removeprefix("code:"))
+                codes[base] = np.full(len(msg), self.tables.sizes[base] - 1) if column is None else column % self.tables.sizes[base]
+        return codes
 
-    def _row(self, run: _Run, frame: Frame) -> Piece:
+    def _fixed(self, run: _Fixed, frame: Frame) -> np.ndarray | list[bytes] | bytes:
+        if run.kind == "const":
+            return run.const
+        if run.kind == "chars":
+            return run.chars[self._codes(frame, {run.key})[run.key]]
         if run.key == "time":
             return int_pieces(frame["time"], run.optional)
         if run.key in ("id", "session_id"):
             return prefixed(ids.uuid_chars(frame["key"], ID_SALT if run.key == "id" else SESSION_SALT), run.optional)
         disp = frame["disp"]
-        salt, period = (DISPATCH_SALT, 3600) if run.key == "dispatch_id" else (SEND_SALT, 86_400)
-        if run.key == "send_id":
-            disp = ((disp >> 16) // 24 << 16) | (disp & 0xFFFF)
         unique, inverse = _small_unique(disp)
-        chars = ids.object_id_chars(unique, (unique >> 16) * period, salt)
+        chars = ids.object_id_chars(unique, (unique >> 16) * 3600, DISPATCH_SALT)
         piece = prefixed(chars, run.optional)[inverse]
         if unique[0] >= 0:
             return piece
@@ -117,42 +137,61 @@ class RecordEncoder:
             rows[i] = NULL
         return rows
 
-    def _piece(self, run: _Run, frame: Frame, codes: dict[str, np.ndarray]) -> Piece:
-        if run.kind == "const":
-            return run.const
-        if run.kind == "row":
-            return self._row(run, frame)
-        if run.key not in codes:
-            codes[run.key] = self._codes(run.key, frame)
-        codes = codes[run.key]
-        if run.kind == "chars":
-            return run.chars[codes]
-        if run.remap is not None:
-            codes = run.remap[codes]
-        if run.bad is not None and run.bad[codes].any():
-            raise ValueError(f"{self.event_type}: required field(s) {', '.join(run.names)} left empty")
-        return run.entries[codes].tolist()
-
     def encode(self, frame: Frame) -> EncodedRecords:
         """The frame's rows as Avro records, in row order."""
+        return EncodedRecords(self, frame)
+
+    def columns(self, frame: Frame) -> list[list[bytes]]:
+        """One list of pieces per run; a record is the join of its row's pieces."""
         n = len(frame["time"])
-        columns: list[list[bytes] | bytes] = []
+        bases = {base for run in self.runs if isinstance(run, Lookup) for base in run.bases}
+        codes = self._codes(frame, bases)
+        columns: list[list[bytes]] = []
         segment: list[np.ndarray] = []
-        codes: dict[str, np.ndarray] = {}
-        for piece in [self._piece(run, frame, codes) for run in self.runs] + [[]]:
+        for run in [*self.runs, None]:
+            piece = self._fixed(run, frame) if isinstance(run, _Fixed) else None
             if isinstance(piece, bytes):
                 segment.append(np.broadcast_to(np.frombuffer(piece, dtype=np.uint8), (n, len(piece))))
-                continue
-            if isinstance(piece, np.ndarray):
+            elif isinstance(piece, np.ndarray):
                 segment.append(piece)
+            else:
+                if segment:
+                    matrix = np.ascontiguousarray(np.concatenate(segment, axis=1))
+                    columns.append(matrix.view(f"V{matrix.shape[1]}").ravel().tolist())
+                    segment = []
+                if piece is not None:
+                    columns.append(piece)
+                elif run is not None:
+                    columns.append(run.pieces(codes, self.event_type))
+        return columns
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    """Merge neighbouring lookups (and constants beside lookups) while their combinations stay few."""
+    consts: list[Run] = []
+    for run in runs:
+        last = consts[-1] if consts else None
+        if isinstance(run, _Fixed) and run.kind == "const" and isinstance(last, _Fixed) and last.kind == "const":
+            consts[-1] = _Fixed("const", "", const=last.const + run.const)
+        else:
+            consts.append(run)
+    runs = consts
+    out: list[Run] = []
+    for i, run in enumerate(runs):
+        last = out[-1] if out else None
+        after = runs[i + 1] if i + 1 < len(runs) else None
+        beside_lookup = (isinstance(last, Lookup) and not isinstance(after, _Fixed)) or (
+            isinstance(after, Lookup) and not isinstance(last, _Fixed))
+        if isinstance(run, _Fixed) and run.kind == "const" and beside_lookup:
+            const = run.const
+            run = Lookup([Part((), (), lambda codes, n, c=const: [c] * n)], {})
+        if isinstance(run, Lookup) and isinstance(last, Lookup):
+            merged = last.merge(run)
+            if merged is not None:
+                out[-1] = merged
                 continue
-            if segment:
-                matrix = np.ascontiguousarray(np.concatenate(segment, axis=1))
-                columns.append(matrix.view(f"V{matrix.shape[1]}").ravel().tolist())
-                segment = []
-            if len(piece):
-                columns.append(piece)
-        return EncodedRecords(columns, n)
+        out.append(run)
+    return out
 
 
 def _small_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,59 +205,3 @@ def _small_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lookup[present] = np.arange(len(present))
     unique = ((present // width + first) << 16) | (present % width)
     return unique, lookup[slot]
-
-
-def _small(run: _Run | None) -> bool:
-    return run is not None and run.kind == "vocab" and len(run.entries) <= SMALL_VOCAB
-
-
-def _joinable(left: _Run | None, right: _Run) -> bool:
-    return _small(left) and _small(right) and left.key == right.key and left.remap is right.remap
-
-
-def _join_runs(runs: list[_Run]) -> list[_Run]:
-    out: list[_Run] = []
-    for run in runs:
-        last = out[-1] if out else None
-        if last is not None and last.kind == run.kind == "const":
-            out[-1] = replace(last, names=last.names + run.names, const=last.const + run.const)
-        elif _joinable(last, run):
-            out[-1] = replace(last, names=last.names + run.names, entries=_join(last.entries, run.entries),
-                              bad=_either(last.bad, run.bad))
-        else:
-            out.append(run)
-    return out
-
-
-def _fold_constants(runs: list[_Run]) -> list[_Run]:
-    out: list[_Run] = []
-    for i, run in enumerate(runs):
-        before = out[-1] if out else None
-        after = runs[i + 1] if i + 1 < len(runs) else None
-        if run.kind == "const" and _small(before) and not _fixed(after):
-            out[-1] = replace(before, names=before.names + run.names, entries=_join(before.entries, run.const))
-        elif before is not None and before.kind == "const" and _small(run) and not _fixed(out[-2] if len(out) > 1 else None):
-            out[-1] = replace(run, names=before.names + run.names, entries=_join(before.const, run.entries))
-        else:
-            out.append(run)
-    return out
-
-
-def _fixed(run: _Run | None) -> bool:
-    return run is not None and run.kind in ("row", "chars", "const")
-
-
-def _join(left: np.ndarray | bytes, right: np.ndarray | bytes) -> np.ndarray:
-    """Entry-wise concatenation of encoded vocabularies (or a constant); None stays None."""
-    a = left.tolist() if isinstance(left, np.ndarray) else itertools.repeat(left)
-    b = right.tolist() if isinstance(right, np.ndarray) else itertools.repeat(right)
-    size = len(left) if isinstance(left, np.ndarray) else len(right)
-    out = np.empty(size, dtype=object)
-    out[:] = [None if x is None or y is None else x + y for x, y in zip(a, b)]
-    return out
-
-
-def _either(left: np.ndarray | None, right: np.ndarray | None) -> np.ndarray | None:
-    if left is None:
-        return right
-    return left if right is None else left | right

@@ -1,7 +1,8 @@
-"""Lookup tables the record encoders share: users, devices and messages, with encoded vocabularies cached.
+"""Lookup tables the record encoders share: users, devices and messages, with encoded vocabularies.
 
-A vocabulary is an object array of encoded values with a trailing null entry (so code -1
-encodes null), plus a mask of entries a required field cannot take.
+Every lookup has a base, the code it is indexed by: `msg` (message version), `user`,
+`device`, `send_day`, `code:<frame column>`, or `user:<field>` / `device:<field>` for an
+attribute with few values (a time zone), whose per-user code is in `remaps`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,34 @@ from engagement_pipeline.lib.currents.synth.sources import Source
 from engagement_pipeline.lib.currents.synth.users import Coded, UserPool
 
 
+@dataclass(frozen=True)
+class Vocab:
+    """Encoded values (object array, last entry = null) and the mask of None entries, if any."""
+
+    entries: np.ndarray
+    bad: np.ndarray | None
+
+    @staticmethod
+    def of(entries: np.ndarray) -> Vocab:
+        bad = np.array([entry is None for entry in entries.tolist()], dtype=bool)
+        return Vocab(entries, bad if bad.any() else None)
+
+
 @dataclass
 class Tables:
     users: UserPool
     messages: MessageTable
     app_group_id: str
-    cache: dict[tuple, Vocab] = field(default_factory=dict)
+    first_day: int
+    days: int
+    sizes: dict[str, int] = field(default_factory=dict)
+    remaps: dict[str, np.ndarray] = field(default_factory=dict)
+    cache: dict[tuple, tuple[Vocab, str]] = field(default_factory=dict)
     fixed: dict[tuple, np.ndarray] = field(default_factory=dict)
-    remaps: dict[tuple, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.sizes.update({"msg": 2 * self.messages.count + 1, "send_day": self.days,
+                           "user": self.users.size + 1, "device": 2 * self.users.size + 1})
 
     def chars(self, source: Source, optional: bool) -> np.ndarray | None:
         """Encoded rows (n, width) of a fixed-width user or device attribute, else None."""
@@ -38,41 +59,25 @@ class Tables:
             self.fixed[key] = np.ascontiguousarray(prefixed(attr, optional))
         return self.fixed[key]
 
-    def vocab(self, source: Source, spec: Field) -> Vocab:
+    def vocab(self, source: Source, spec: Field) -> tuple[Vocab, str, int]:
+        """The encoded vocabulary of a field, the base it is indexed by, and that base's size."""
         values = source.values if source.kind == "code" and not isinstance(source.values, str) else None
         key = (source.kind, source.key, values, spec.optional, str(spec.avro_type))
         if key not in self.cache:
             self.cache[key] = self._build(source, spec)
-        return self.cache[key]
+        vocab, base = self.cache[key]
+        self.sizes.setdefault(base, len(vocab.entries))
+        return vocab, base, self.sizes[base]
 
-    def _build(self, source: Source, spec: Field) -> Vocab:
+    def _build(self, source: Source, spec: Field) -> tuple[Vocab, str]:
         if source.kind == "msg":
-            return Vocab.of(encode_vocab(self.messages.values(source.key), spec))
+            return Vocab.of(encode_vocab(self.messages.values(source.key), spec)), "msg"
         if source.kind == "code":
             values = self.messages.links[source.values] if isinstance(source.values, str) else source.values
-            return Vocab.of(encode_vocab(values, spec))
+            return Vocab.of(encode_vocab(values, spec)), f"code:{source.key}"
         attr = (self.users.attrs if source.kind == "user" else self.users.device_attrs)[source.key]
         if isinstance(attr, Coded):
-            small = encode_vocab(attr.values, spec)
-            remap_key = (id(attr.codes), len(small))
-            if remap_key not in self.remaps:
-                self.remaps[remap_key] = np.append(attr.codes, len(small) - 1).astype(np.int32)
-            return Vocab.of(small, self.remaps[remap_key])
-        return Vocab.of(encode_vocab(attr, spec))
-
-
-@dataclass(frozen=True)
-class Vocab:
-    """Encoded values (object array, last entry = null); `remap` first maps a user or device to a value.
-
-    `bad` marks the entries a required field cannot take (None), when there are any.
-    """
-
-    entries: np.ndarray
-    bad: np.ndarray | None
-    remap: np.ndarray | None = None
-
-    @staticmethod
-    def of(entries: np.ndarray, remap: np.ndarray | None = None) -> Vocab:
-        bad = np.array([entry is None for entry in entries.tolist()], dtype=bool)
-        return Vocab(entries, bad if bad.any() else None, remap)
+            base = next((b for b, codes in self.remaps.items() if codes is attr.codes), f"{source.kind}:{source.key}")
+            self.remaps[base] = attr.codes
+            return Vocab.of(encode_vocab(attr.values, spec)), base
+        return Vocab.of(encode_vocab(attr, spec)), source.kind

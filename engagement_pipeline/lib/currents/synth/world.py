@@ -95,7 +95,7 @@ def build_world(seed: int, start: date, days: int, events_per_day: int) -> World
         rows = (arrays["channel"] == code) & (arrays["weight"] > 0)
         budget = events_per_day * CHANNEL_SHARE[channel] / shares
         units[rows] = budget * arrays["weight"][rows] / arrays["weight"][rows].sum() / per_unit[rows]
-    tables = Tables(users, messages, workspace.app_group_id)
+    tables = Tables(users, messages, workspace.app_group_id, int(begin.timestamp()) // 86_400, days)
     return World(seed, begin, end, workspace, users, messages, tables, units,
                  events_per_day * CHANNEL_SHARE["session"] / shares)
 
