@@ -42,7 +42,8 @@ def write_catalog(directory: Path, workspace: Workspace) -> list[Path]:
     """Write both list files under `directory`; returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, payload in (("campaigns.list.json", campaigns_list(workspace)), ("canvas.list.json", canvas_list(workspace))):
+    lists = (("campaigns.list.json", campaigns_list(workspace)), ("canvas.list.json", canvas_list(workspace)))
+    for name, payload in lists:
         path = directory / name
         path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         paths.append(path)

@@ -99,12 +99,13 @@ class RecordEncoder:
         codes: dict[str, np.ndarray] = {}
         msg = frame["msg"]
         arrays = self.tables.messages.arrays
+        count, sizes = self.tables.messages.count, self.tables.sizes
         for base in bases:
             if base == "msg":
                 renamed = frame["time"] >= arrays["rename_at"][msg]
-                codes[base] = np.where(msg < 0, 2 * self.tables.messages.count, msg + self.tables.messages.count * renamed)
+                codes[base] = np.where(msg < 0, 2 * count, msg + count * renamed)
             elif base == "send_day":
-                codes[base] = np.clip((frame["disp"] >> 16) // 24 - self.tables.first_day, 0, self.tables.sizes[base] - 1)
+                codes[base] = np.clip((frame["disp"] >> 16) // 24 - self.tables.first_day, 0, sizes[base] - 1)
             elif base == "user":
                 codes[base] = frame["user"]
             elif base == "device":
@@ -114,7 +115,7 @@ class RecordEncoder:
                 codes[base] = self.tables.remaps[base][self._codes(frame, {parent})[parent]]
             else:
                 column = frame.get(base.removeprefix("code:"))
-                codes[base] = np.full(len(msg), self.tables.sizes[base] - 1) if column is None else column % self.tables.sizes[base]
+                codes[base] = np.full(len(msg), sizes[base] - 1) if column is None else column % sizes[base]
         return codes
 
     def _fixed(self, run: _Fixed, frame: Frame) -> np.ndarray | list[bytes] | bytes:
@@ -125,7 +126,8 @@ class RecordEncoder:
         if run.key == "time":
             return int_pieces(frame["time"], run.optional)
         if run.key in ("id", "session_id"):
-            return prefixed(ids.uuid_chars(frame["key"], ID_SALT if run.key == "id" else SESSION_SALT), run.optional)
+            salt = ID_SALT if run.key == "id" else SESSION_SALT
+            return ids.uuid_chars(frame["key"], salt, (b"\x02" if run.optional else b"") + b"\x48")
         disp = frame["disp"]
         unique, inverse = _small_unique(disp)
         chars = ids.object_id_chars(unique, (unique >> 16) * 3600, DISPATCH_SALT)

@@ -53,5 +53,6 @@ def whatsapp(sim: Sim, units: Frame) -> None:
     clicked, replied = sim.chance(r, 0.07), sim.chance(r, 0.025)
     link = sim.messages.arrays["link_start"][readers["msg"]]
     sim.emit("whatsapp", "Click", sim.later(readers, clicked, 5, 300, link=link[clicked]))
-    sim.emit("whatsapp", "InboundReceive", sim.later(readers, replied, 10, 600, reply=sim.draw(replied, (0.5, 0.3, 0.2))))
+    replies = sim.later(readers, replied, 10, 600, reply=sim.draw(replied, (0.5, 0.3, 0.2)))
+    sim.emit("whatsapp", "InboundReceive", replies)
     sim.convert(readers, clicked & sim.chance(r, 0.08), 1800)

@@ -9,27 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-_HEX_PAIRS = np.frombuffer("".join(f"{b:02x}" for b in range(256)).encode(), dtype=np.uint16)
+_HEX_QUADS = np.frombuffer("".join(f"{v:04x}" for v in range(1 << 16)).encode(), dtype=np.uint32)
 _VARIANT = np.frombuffer(b"89ab", dtype=np.uint8)
-
-
-def _uuid_layout() -> np.ndarray:
-    """Source column of each of the 36 UUID characters in [hex(first) | hex(second) | '-' | '4' | variant]."""
-    free = iter([*range(16), *range(16, 30)])
-    layout = []
-    for position in range(36):
-        if position in (8, 13, 18, 23):
-            layout.append(32)
-        elif position == 14:
-            layout.append(33)
-        elif position == 19:
-            layout.append(34)
-        else:
-            layout.append(next(free))
-    return np.array(layout)
-
-
-_UUID_LAYOUT = _uuid_layout()
 
 
 def mix64(keys: np.ndarray, salt: int = 0) -> np.ndarray:
@@ -42,26 +23,36 @@ def mix64(keys: np.ndarray, salt: int = 0) -> np.ndarray:
 
 def hex_words(words: np.ndarray) -> np.ndarray:
     """(n, 16) ASCII hex digits of 64-bit words, most significant first."""
-    data = np.asarray(words, dtype=np.uint64).astype(">u8").view(np.uint8)
-    return _HEX_PAIRS[data].view(np.uint8).reshape(-1, 16)
+    quads = np.asarray(words, dtype=np.uint64).astype(">u8").view(">u2").astype(np.intp)
+    return _HEX_QUADS[quads].view(np.uint8).reshape(-1, 16)
 
 
-def uuid_chars(keys: np.ndarray, salt: int) -> np.ndarray:
-    """(n, 36) ASCII bytes of version-4 UUIDs, one per key; all 64 bits of mix64(key) are kept."""
+def uuid_chars(keys: np.ndarray, salt: int, head: bytes = b"") -> np.ndarray:
+    """(n, len(head) + 36) ASCII bytes: `head`, then a version-4 UUID per key."""
     first = mix64(keys, salt)
     second = mix64(first, 0x5DEECE66D)
-    n = len(first)
-    marks = np.empty((n, 3), dtype=np.uint8)
-    marks[:, 0], marks[:, 1] = ord("-"), ord("4")
-    marks[:, 2] = _VARIANT[(second & np.uint64(3)).astype(np.intp)]
-    source = np.concatenate([hex_words(first), hex_words(second), marks], axis=1)
-    return np.take(source, _UUID_LAYOUT, axis=1)
+    a, b = hex_words(first), hex_words(second)
+    k = len(head)
+    out = np.empty((len(a), k + 36), dtype=np.uint8)
+    if k:
+        out[:, :k] = np.frombuffer(head, dtype=np.uint8)
+    out[:, k : k + 8] = a[:, 0:8]
+    out[:, k + 9 : k + 13] = a[:, 8:12]
+    out[:, k + 15 : k + 18] = a[:, 12:15]
+    out[:, k + 20] = a[:, 15]
+    out[:, k + 21 : k + 23] = b[:, 0:2]
+    out[:, k + 24 : k + 36] = b[:, 2:14]
+    for dash in (8, 13, 18, 23):
+        out[:, k + dash] = ord("-")
+    out[:, k + 14] = ord("4")
+    out[:, k + 19] = _VARIANT[(second & np.uint64(3)).astype(np.intp)]
+    return out
 
 
 def object_id_chars(keys: np.ndarray, seconds: np.ndarray, salt: int) -> np.ndarray:
     """(n, 24) ASCII bytes shaped like Braze ids (Mongo ObjectIds): 8 hex of a UNIX time, 16 of the key."""
-    head = hex_words(np.asarray(seconds).astype(np.uint64))[:, 8:]
-    return np.concatenate([head, hex_words(mix64(keys, salt))], axis=1)
+    time_digits = hex_words(np.asarray(seconds).astype(np.uint64))[:, 8:]
+    return np.concatenate([time_digits, hex_words(mix64(keys, salt))], axis=1)
 
 
 def digit_chars(values: np.ndarray, width: int) -> np.ndarray:

@@ -32,7 +32,7 @@ class LandingZone:
         self.base = root / "currents" / self.prefix
         self.tables = tables
         self.seed = seed
-        self.pending: defaultdict[int, defaultdict[tuple[str, str], list[Frame]]] = defaultdict(lambda: defaultdict(list))
+        self.pending: defaultdict[int, defaultdict[str, list[Frame]]] = defaultdict(lambda: defaultdict(list))
         self.offsets: dict[tuple[str, int], int] = {}
         self.encoders: dict[str, tuple[RecordEncoder, bytes]] = {}
         root.mkdir(parents=True, exist_ok=True)
@@ -50,7 +50,8 @@ class LandingZone:
         copies = take(frame, duplicate)
         copies["part"] = np.full(len(copies["time"]), PARTITIONS["redelivery"], dtype=np.int32)
         frame = {**frame, "part": late.astype(np.int32)}
-        self._stash(event_type, concat([frame, copies]), np.concatenate([hours, hours[duplicate] + rng.integers(0, 3, len(copies["time"]))]))
+        copy_hours = hours[duplicate] + rng.integers(0, 3, len(copies["time"]))
+        self._stash(event_type, concat([frame, copies]), np.concatenate([hours, copy_hours]))
         self.events += n
         self.duplicates += len(copies["time"])
 
@@ -74,7 +75,8 @@ class LandingZone:
 
     def _encoder(self, event_type: str) -> tuple[RecordEncoder, bytes]:
         if event_type not in self.encoders:
-            self.encoders[event_type] = (RecordEncoder(event_type, self.tables), container_header(avro_schema(event_type)))
+            header = container_header(avro_schema(event_type))
+            self.encoders[event_type] = (RecordEncoder(event_type, self.tables), header)
         return self.encoders[event_type]
 
     def _directory(self, event_type: str, hour: int) -> Path:

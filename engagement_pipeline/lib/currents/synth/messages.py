@@ -68,14 +68,15 @@ class MessageTable:
 
     def values(self, name: str) -> list[str | None]:
         """Values of a message-level field for every message version (2 * count entries)."""
-        before = [{**SENDERS.get(m.channel, {}), **m.values}.get(name) for m in self.messages]
-        after = [{**SENDERS.get(m.channel, {}), **m.values, **(m.renamed_values or {})}.get(name) for m in self.messages]
-        return before + after
+        before = [{**SENDERS.get(m.channel, {}), **m.values} for m in self.messages]
+        after = [{**row, **(m.renamed_values or {})} for row, m in zip(before, self.messages)]
+        return [row.get(name) for row in before + after]
 
     def _add_links(self, index: int, message: Message) -> int:
         choices = LINK_COUNTS.get(message.channel, (0,))
         count = choices[index % len(choices)]
-        slug = (message.values.get("campaign_name") or message.values.get("canvas_name") or "").lower().replace(" ", "-")
+        name = message.values.get("campaign_name") or message.values.get("canvas_name") or ""
+        slug = name.lower().replace(" ", "-")
         for k in range(count):
             self.links["url"].append(
                 f"https://shop.example.com/{LINK_PATHS[k]}?utm_medium={message.channel}&utm_campaign={slug}"
@@ -127,11 +128,13 @@ def build_messages(workspace: Workspace) -> MessageTable:
             for position, step in enumerate(variation.steps):
                 values = {"canvas_id": canvas.id, "canvas_name": canvas.name, "canvas_variation_id": variation.id,
                           "canvas_variation_name": variation.name, "canvas_step_id": step.id,
-                          "canvas_step_name": step.name, "canvas_step_message_variation_id": step.message_variation_id}
+                          "canvas_step_name": step.name,
+                          "canvas_step_message_variation_id": step.message_variation_id}
                 if step.channel == "content_card":
                     values["content_card_id"] = f"{canvas.id[:8]}-{step.id[-12:]}"
                 if step.channel == "whatsapp":
                     values["template_name"] = "winback_offer_v1"
                 weight = canvas.audience / len(canvas.variations) * STEP_RETENTION[position]
-                messages.append(Message(step.channel, values, weight=weight, is_canvas=True, is_first_step=position == 0))
+                messages.append(Message(step.channel, values, weight=weight, is_canvas=True,
+                                        is_first_step=position == 0))
     return MessageTable(messages)

@@ -20,11 +20,13 @@ EMAIL_CLIENT_FIELDS = ("device_class", "device_os", "browser", "user_agent")
 DEVICE_FIELDS = ("device_id", "platform", "os_version", "device_model", "sdk_version", "resolution", "carrier",
                  "browser", "app_id")
 APP_FAMILIES = ("pushnotification", "inappmessage", "contentcard", "banner", "app")
-MSG_FIELDS = ("campaign_id", "campaign_name", "message_variation_id", "message_variation_name", "canvas_id",
-              "canvas_name", "canvas_variation_id", "canvas_variation_name", "canvas_step_id", "canvas_step_name",
-              "canvas_step_message_variation_id", "content_card_id", "subscription_group_id", "from_phone_number",
-              "inbound_phone_number", "from_domain", "esp", "ip_pool", "sending_ip", "template_name", "endpoint_url",
-              "host", "url_path", "banner_placement_id")
+MSG_FIELDS = (
+    "campaign_id", "campaign_name", "message_variation_id", "message_variation_name", "canvas_id", "canvas_name",
+    "canvas_variation_id", "canvas_variation_name", "canvas_step_id", "canvas_step_name",
+    "canvas_step_message_variation_id", "content_card_id", "subscription_group_id", "from_phone_number",
+    "inbound_phone_number", "from_domain", "esp", "ip_pool", "sending_ip", "template_name", "endpoint_url", "host",
+    "url_path", "banner_placement_id",
+)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ class Tables:
             return Vocab.of(encode_vocab(values, spec)), f"code:{source.key}"
         attr = (self.users.attrs if source.kind == "user" else self.users.device_attrs)[source.key]
         if isinstance(attr, Coded):
-            base = next((b for b, codes in self.remaps.items() if codes is attr.codes), f"{source.kind}:{source.key}")
+            shared = (b for b, codes in self.remaps.items() if codes is attr.codes)
+            base = next(shared, f"{source.kind}:{source.key}")
             self.remaps[base] = attr.codes
             return Vocab.of(encode_vocab(attr.values, spec)), base
         return Vocab.of(encode_vocab(attr, spec)), source.kind

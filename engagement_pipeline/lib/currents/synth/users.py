@@ -14,7 +14,9 @@ import numpy as np
 
 from engagement_pipeline.lib.currents.synth import ids
 
-DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.fr", "orange.fr", "icloud.com", "example.org", "gmial.com")
+DOMAINS = (
+    "gmail.com", "yahoo.com", "outlook.com", "hotmail.fr", "orange.fr", "icloud.com", "example.org", "gmial.com",
+)
 DOMAIN_WEIGHTS = (0.34, 0.09, 0.12, 0.08, 0.1, 0.13, 0.132, 0.008)
 TYPO_DOMAIN = DOMAINS.index("gmial.com")
 ICLOUD = DOMAINS.index("icloud.com")
@@ -24,19 +26,22 @@ ZONES = (
     ("America/Los_Angeles", "US", "en", 0.1), ("Europe/Paris", "FR", "fr", 0.3),
     ("Europe/London", "GB", "en", 0.12), ("Europe/Berlin", "DE", "de", 0.1), ("Asia/Tokyo", "JP", "ja", 0.1),
 )
-FIRST = ("emma", "liam", "olivia", "noah", "ava", "lucas", "mia", "hugo", "lea", "jules", "sofia", "leo", "yuki", "anna")
+FIRST = ("emma", "liam", "olivia", "noah", "ava", "lucas", "mia", "hugo", "lea", "jules", "sofia", "leo", "yuki")
 LAST = ("martin", "smith", "bernard", "johnson", "dubois", "brown", "muller", "garcia", "sato", "moreau", "lee")
 PLATFORMS = ("ios", "android", "kindle", "web")
+SIGNUPS_SINCE = datetime(2018, 1, 1, tzinfo=timezone.utc)
 MOBILE_WEIGHTS = (0.55, 0.43, 0.02)
 EMAIL_CLIENTS = (
     ("desktop", "Windows", "Chrome", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0"),
     ("mobile", "iOS", "Apple Mail", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15"),
-    ("mobile", "Android", "Gmail", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile"),
-    ("desktop", "macOS", "Safari", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Safari/605.1"),
+    ("mobile", "Android", "Gmail", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile"),
+    ("desktop", "macOS", "Safari", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15"),
 )
 DEVICE_VOCABS: dict[str, tuple[tuple[str | None, ...], ...]] = {
     "os_version": (("17.6.1", "18.1", "18.3.2"), ("13", "14", "15"), ("Fire OS 8",), ("Windows 10", "macOS 14.5")),
-    "device_model": (("iPhone15,2", "iPhone16,1", "iPad13,4"), ("SM-S918B", "Pixel 8", "moto g54"), ("KFTRWI",), (None,)),
+    "device_model": (
+        ("iPhone15,2", "iPhone16,1", "iPad13,4"), ("SM-S918B", "Pixel 8", "moto g54"), ("KFTRWI",), (None,),
+    ),
     "sdk_version": (("10.3.0",), ("30.4.0",), ("30.4.0",), ("5.6.1",)),
     "resolution": (("1179x2556", "1290x2796"), ("1080x2400", "1440x3120"), ("1200x1920",), (None,)),
     "carrier": (("Verizon", "Orange", "AT&T"), ("T-Mobile", "SFR", "Vodafone"), (None,), (None,)),
@@ -69,6 +74,7 @@ def _pick(rng: np.random.Generator, weights: tuple[float, ...], n: int) -> np.nd
 
 
 def _coded_by_platform(vocabs: tuple[tuple[str | None, ...], ...], platform: np.ndarray, spread: np.ndarray) -> Coded:
+    """A device attribute drawn from its platform's own values (iOS versions for iPhones...)."""
     flat = [value for vocab in vocabs for value in vocab]
     starts = np.cumsum([0] + [len(v) for v in vocabs[:-1]])
     sizes = np.array([len(v) for v in vocabs])
@@ -93,7 +99,7 @@ def build_users(rng: np.random.Generator, size: int, since: datetime, app_ids: d
     mobile = _pick(rng, MOBILE_WEIGHTS, size)
     spread = rng.integers(0, 1 << 30, size=size)
     has_app, has_web, has_phone = (rng.random(size) < p for p in (0.65, 0.3, 0.5))
-    created = rng.integers(int(datetime(2018, 1, 1, tzinfo=timezone.utc).timestamp()), int(since.timestamp()), size)
+    created = rng.integers(int(SIGNUPS_SINCE.timestamp()), int(since.timestamp()), size)
     first, last = rng.integers(0, len(FIRST), size), rng.integers(0, len(LAST), size)
     serial = rng.integers(1, 999, size)
     emails = [

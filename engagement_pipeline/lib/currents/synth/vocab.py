@@ -11,14 +11,17 @@ ABORTS = (
     ("rate_limit", "Messaging rate limit reached for this campaign"),
     ("frequency_capped", "User reached the workspace frequency cap"),
 )
-RETRIES = (("rate_limited", "Provider throttled the request; retrying"), ("provider_timeout", "Provider timed out; retrying"))
+RETRIES = (("rate_limited", "Provider throttled the request; retrying"),
+           ("provider_timeout", "Provider timed out; retrying"))
 HARD_BOUNCES = (
     "550 5.1.1 The email account that you tried to reach does not exist",
     "550 5.1.2 Host unknown / domain not found",
     "554 5.7.1 Message rejected as spam",
     "552 5.2.2 Mailbox full",
 )
-SOFT_BOUNCES = ("452 4.2.2 Mailbox full", "421 4.4.2 Connection timed out", "451 4.7.1 Greylisted, please try again later")
+SOFT_BOUNCES = (
+    "452 4.2.2 Mailbox full", "421 4.4.2 Connection timed out", "451 4.7.1 Greylisted, please try again later",
+)
 HOST_UNKNOWN = 1
 BOUNCE_WEIGHTS = (0.7, 0.05, 0.15, 0.1)
 DEFERRALS = (
@@ -42,7 +45,9 @@ WHATSAPP_ERRORS = (("131026", "Message undeliverable"), ("131047", "Re-engagemen
 SMS_REPLIES = (("Unsubscribed", "STOP", None), ("Other", "HELP", None), ("Subscribed", "START", None))
 WHATSAPP_REPLIES = (("Other", "Yes please!", "Yes please!"), ("Other", "When will it arrive?", None),
                     ("Unsubscribed", "STOP", None))
-CONVERSIONS = ('{"type":"makes_any_purchase"}', '{"type":"performs_custom_event","custom_event_name":"added_to_cart"}')
+CONVERSIONS = (
+    '{"type":"makes_any_purchase"}', '{"type":"performs_custom_event","custom_event_name":"added_to_cart"}',
+)
 
 
 def _nth(rows: tuple[tuple, ...], n: int) -> tuple:

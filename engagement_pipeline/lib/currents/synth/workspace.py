@@ -35,14 +35,16 @@ RENAMES = {"Black Friday Early Access": "Black Friday VIP Early Access"}
 
 # name, tags, steps as (name, channel), relative audience
 CANVAS_SPECS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], float], ...] = (
-    ("Onboarding Journey", ("onboarding",), (("Welcome Email", "email"), ("Enable Notifications", "push"),
-                                              ("Getting Started Tour", "in_app_message"), ("Day 7 Tips", "email")), 1.5),
+    ("Onboarding Journey", ("onboarding",), (
+        ("Welcome Email", "email"), ("Enable Notifications", "push"), ("Getting Started Tour", "in_app_message"),
+        ("Day 7 Tips", "email")), 1.5),
     ("Cart Recovery", ("retention", "promo"), (("Cart Reminder Email", "email"), ("Cart Reminder Push", "push"),
                                                ("Last Chance SMS", "sms")), 1.5),
     ("Win-back 30 Days", ("retention",), (("We Miss You Email", "email"), ("Comeback Offer Card", "content_card"),
                                           ("Final Nudge WhatsApp", "whatsapp")), 1.0),
-    ("Post-Purchase Follow-up", ("transactional",), (("Thank You Email", "email"), ("Review Request", "email"),
-                                                     ("Loyalty Points Sync", "webhook"), ("Cross-sell Web Push", "web_push")), 1.0),
+    ("Post-Purchase Follow-up", ("transactional",), (
+        ("Thank You Email", "email"), ("Review Request", "email"), ("Loyalty Points Sync", "webhook"),
+        ("Cross-sell Web Push", "web_push")), 1.0),
 )
 STEP_RETENTION = (1.0, 0.75, 0.55, 0.4)
 

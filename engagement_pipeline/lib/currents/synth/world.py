@@ -24,8 +24,8 @@ from engagement_pipeline.lib.currents.synth.workspace import CHANNELS, Workspace
 
 CHANNEL_SHARE = {"email": 0.62, "push": 0.08, "web_push": 0.025, "in_app_message": 0.04, "content_card": 0.04,
                  "webhook": 0.02, "sms": 0.05, "whatsapp": 0.03, "banner": 0.005, "session": 0.05}
-AUDIENCE = {"email": "all", "push": "mobile", "web_push": "web", "in_app_message": "mobile", "content_card": "mobile",
-            "webhook": "all", "sms": "phone", "whatsapp": "phone", "banner": "web"}
+AUDIENCE = {"email": "all", "push": "mobile", "web_push": "web", "in_app_message": "mobile",
+            "content_card": "mobile", "webhook": "all", "sms": "phone", "whatsapp": "phone", "banner": "web"}
 FUNNELS = ((email, ("email",)), (push, ("push", "web_push")), (in_app, ("in_app_message",)),
            (content_card, ("content_card",)), (webhook, ("webhook",)), (sms, ("sms",)), (whatsapp, ("whatsapp",)),
            (banner, ("banner",)))
@@ -118,7 +118,8 @@ def simulate_hour(world: World, hour: int) -> dict[str, Frame]:
     count = rng.poisson(world.sessions_per_day * DIURNAL[hour % 24])
     pool = world.users.audiences["mobile"]
     sessions(sim, {"time": hour * 3600 + uniform(rng, count, 0, 3599), "msg": np.full(count, -1, dtype=np.int32),
-                   "user": pool[rng.integers(0, len(pool), size=count)], "disp": np.full(count, -1, dtype=np.int64)})
+                   "user": pool[rng.integers(0, len(pool), size=count)],
+                   "disp": np.full(count, -1, dtype=np.int64)})
     frames = sim.events.merged()
     first = 0
     for frame in frames.values():
