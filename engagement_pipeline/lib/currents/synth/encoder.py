@@ -164,7 +164,7 @@ class RecordEncoder:
                 if piece is not None:
                     columns.append(piece)
                 elif run is not None:
-                    columns.append(run.pieces(codes, self.event_type))
+                    columns.append(run.pieces(codes, n, self.event_type))
         return columns
 
 

@@ -55,19 +55,18 @@ class Lookup:
         merged = Lookup(self.parts + other.parts, {**self.sizes, **other.sizes})
         return merged if merged.combinations <= MAX_COMBINATIONS else None
 
-    def pieces(self, codes: dict[str, np.ndarray], where: str) -> list[bytes]:
-        """The run's encoded bytes for every row, from the rows' codes per base."""
+    def pieces(self, codes: dict[str, np.ndarray], n: int, where: str) -> list[bytes]:
+        """The run's encoded bytes for each of n rows, from the rows' codes per base."""
         if self.filled is None and self.entries is not None:
-            combined = codes[self.bases[0]] if self.bases else np.zeros(0, dtype=np.int64)
+            combined = codes[self.bases[0]]
         else:
-            combined = self._combined(codes)
+            combined = self._combined(codes, n)
             self._fill(combined)
         if self.bad is not None and self.bad[combined].any():
             raise ValueError(f"{where}: required field(s) {', '.join(self.names)} left empty")
         return self.entries[combined].tolist()
 
-    def _combined(self, codes: dict[str, np.ndarray]) -> np.ndarray:
-        n = len(next(iter(codes.values())))
+    def _combined(self, codes: dict[str, np.ndarray], n: int) -> np.ndarray:
         combined = np.zeros(n, dtype=np.int64)
         for base in self.bases:
             combined = combined * self.sizes[base] + codes[base]
