@@ -67,11 +67,14 @@ def model_assets(defs: dg.Definitions | None = None) -> list[dg.AssetsDefinition
     return [braze_catalog, *assets.sql_model_assets, *checks.grain_checks]
 
 
-def materialize_days(url: str, home: Path, first: date, last: date | None = None, **settings) -> dg.ExecuteInProcessResult:
-    """Materialize every SQL model (and its grain checks) for first..last in one run."""
+def materialize_days(
+    url: str, home: Path, first: date, last: date | None = None, selection: dg.AssetSelection | None = None, **settings
+) -> dg.ExecuteInProcessResult:
+    """Materialize every SQL model (or `selection`), with its grain checks, for first..last in one run."""
     last = last or first
     return dg.materialize(
         model_assets(),
+        selection=selection,
         resources=resources(url, home, **settings),
         instance=dg.DagsterInstance.ephemeral(),
         tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},

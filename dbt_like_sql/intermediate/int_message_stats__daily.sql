@@ -62,8 +62,10 @@ final as (
         cast(count(*) filter (where channel = 'email' and action = 'open') as bigint) as opens,
         cast(count(distinct user_id) filter (where stat = 'unique_opens') as bigint) as unique_opens,
         cast(count(*) filter (where channel = 'email' and action = 'open' and is_machine_open) as bigint) as machine_opens,
-        cast(count(*) filter (where (action = 'click' and (channel <> 'email' or not coalesce(is_bot_click, false) or :count_bot_clicks))
-            or action = 'short_link_click') as bigint) as clicks,
+        cast(count(*) filter (
+            where (action = 'click' and (channel <> 'email' or not coalesce(is_bot_click, false) or :count_bot_clicks))
+                or action = 'short_link_click'
+        ) as bigint) as clicks,
         cast(count(distinct user_id) filter (where stat = 'unique_clicks') as bigint) as unique_clicks,
         cast(count(*) filter (where action = 'unsubscribe') as bigint) as unsubscribes,
         cast(count(*) filter (where action = 'mark_as_spam') as bigint) as reported_spam,
@@ -75,8 +77,10 @@ final as (
             + count(distinct user_id) filter (where action = 'influenced_open') as bigint) as total_opens,
         cast(count(*) filter (where action = 'impression') as bigint) as impressions,
         cast(count(distinct user_id) filter (where stat = 'unique_impressions') as bigint) as unique_impressions,
-        cast(count(*) filter (where channel = 'in_app_message' and action = 'click' and button_id = '0') as bigint) as first_button_clicks,
-        cast(count(*) filter (where channel = 'in_app_message' and action = 'click' and button_id = '1') as bigint) as second_button_clicks,
+        cast(count(*) filter (where channel = 'in_app_message' and action = 'click' and button_id = '0')
+            as bigint) as first_button_clicks,
+        cast(count(*) filter (where channel = 'in_app_message' and action = 'click' and button_id = '1')
+            as bigint) as second_button_clicks,
         cast(count(*) filter (where action = 'dismiss') as bigint) as dismissals,
         cast(count(*) filter (where channel = 'webhook' and action = 'failure') as bigint) as errors,
         cast(count(*) filter (where action = 'carrier_send') as bigint) as sent_to_carrier,

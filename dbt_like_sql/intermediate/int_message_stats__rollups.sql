@@ -23,7 +23,11 @@ touches as (
 summed as (
 
     select
-        case when grouping(message_kind) = 1 then 'channel' when grouping(variation_id) = 1 then 'message' else 'component' end as rollup_level,
+        case
+            when grouping(message_kind) = 1 then 'channel'
+            when grouping(variation_id) = 1 then 'message'
+            else 'component'
+        end as rollup_level,
         event_date, coalesce(message_kind, '') as message_kind, coalesce(message_id, '') as message_id,
         coalesce(variation_id, '') as variation_id, coalesce(step_id, '') as step_id, channel,
         cast(sum(sent) as bigint) as sent, cast(sum(delivered) as bigint) as delivered,
@@ -53,7 +57,11 @@ summed as (
 uniques as (
 
     select
-        case when grouping(message_kind) = 1 then 'channel' when grouping(variation_id) = 1 then 'message' else 'component' end as rollup_level,
+        case
+            when grouping(message_kind) = 1 then 'channel'
+            when grouping(variation_id) = 1 then 'message'
+            else 'component'
+        end as rollup_level,
         event_date, coalesce(message_kind, '') as message_kind, coalesce(message_id, '') as message_id,
         coalesce(variation_id, '') as variation_id, coalesce(step_id, '') as step_id, channel,
         cast(count(distinct user_id) filter (where stat = 'unique_opens') as bigint) as unique_opens,

@@ -37,15 +37,7 @@ latest_names as (
 
 ),
 
-spans as (
-
-    select message_kind, message_id, min(event_date) as first_event_date, max(event_date) as last_event_date
-    from daily
-    group by message_kind, message_id
-
-),
-
-message_channels as (
+channels as (
 
     select distinct message_kind, message_id, channel from daily where channel <> 'unknown'
 
@@ -54,7 +46,15 @@ message_channels as (
 channel_lists as (
 
     select message_kind, message_id, string_agg(channel, ',' order by channel collate "C") as channels
-    from message_channels
+    from channels
+    group by message_kind, message_id
+
+),
+
+seen as (
+
+    select message_kind, message_id, min(event_date) as first_event_date, max(event_date) as last_event_date
+    from daily
     group by message_kind, message_id
 
 ),
@@ -69,7 +69,7 @@ tag_lists as (
 
 messages as (
 
-    select message_kind, message_id from spans
+    select message_kind, message_id from seen
     union
     select message_kind, message_id from catalog
 
@@ -83,14 +83,19 @@ final as (
         coalesce(latest_names.message_name, catalog.message_name) as message_name,
         coalesce(channel_lists.channels, '') as channels,
         coalesce(tag_lists.tags, '') as tags,
-        spans.first_event_date,
-        spans.last_event_date
+        seen.first_event_date,
+        seen.last_event_date
     from messages
-    left join latest_names on latest_names.message_kind = messages.message_kind and latest_names.message_id = messages.message_id
-    left join catalog on catalog.message_kind = messages.message_kind and catalog.message_id = messages.message_id
-    left join channel_lists on channel_lists.message_kind = messages.message_kind and channel_lists.message_id = messages.message_id
-    left join tag_lists on tag_lists.message_kind = messages.message_kind and tag_lists.message_id = messages.message_id
-    left join spans on spans.message_kind = messages.message_kind and spans.message_id = messages.message_id
+    left join latest_names
+        on latest_names.message_kind = messages.message_kind and latest_names.message_id = messages.message_id
+    left join catalog
+        on catalog.message_kind = messages.message_kind and catalog.message_id = messages.message_id
+    left join seen
+        on seen.message_kind = messages.message_kind and seen.message_id = messages.message_id
+    left join channel_lists
+        on channel_lists.message_kind = messages.message_kind and channel_lists.message_id = messages.message_id
+    left join tag_lists
+        on tag_lists.message_kind = messages.message_kind and tag_lists.message_id = messages.message_id
 
 )
 
