@@ -43,7 +43,7 @@ class Zone:
 @pytest.fixture(scope="module")
 def zone(tmp_path_factory: pytest.TempPathFactory) -> Zone:
     root = tmp_path_factory.mktemp("landing")
-    return Zone(root, generate_landing_zone(root, START, days=2, events_per_day=20_000, seed=11))
+    return Zone(root, generate_landing_zone(root, START, days=1, events_per_day=30_000, seed=11))
 
 
 def test_files_follow_the_currents_layout(zone: Zone) -> None:
@@ -91,9 +91,9 @@ def test_the_pipeline_reader_loads_every_file(zone: Zone) -> None:
 
 def test_same_seed_rewrites_identical_files(tmp_path: Path) -> None:
     first, second, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    generate_landing_zone(first, START, days=1, events_per_day=3_000, seed=5)
-    generate_landing_zone(second, START, days=1, events_per_day=3_000, seed=5)
-    generate_landing_zone(other, START, days=1, events_per_day=3_000, seed=6)
+    generate_landing_zone(first, START, days=1, events_per_day=1_500, seed=5)
+    generate_landing_zone(second, START, days=1, events_per_day=1_500, seed=5)
+    generate_landing_zone(other, START, days=1, events_per_day=1_500, seed=6)
     listing = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert listing == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert all((first / p).read_bytes() == (second / p).read_bytes() for p in listing)
@@ -147,7 +147,7 @@ def test_funnels_are_coherent_per_message(zone: Zone) -> None:
 
 def test_email_looks_like_a_real_workspace(zone: Zone) -> None:
     total = zone.summary.events
-    assert 0.85 * 40_000 <= total <= 1.1 * 40_000
+    assert 0.85 * 30_000 <= total <= 1.1 * 30_000
     email = sum(len(zone.events(t)) for t in EVENT_TYPES if ".email." in t)
     assert email > 0.5 * total
     sends = len(zone.events("users.messages.email.Send"))

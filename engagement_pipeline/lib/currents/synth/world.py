@@ -33,7 +33,7 @@ _DIURNAL = np.array([1.0, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.2, 2.6, 2.7, 2.6,
                      2.5, 2.6, 2.8, 2.9, 3.0, 2.9, 2.8, 2.6, 2.3, 2.0, 1.6, 1.2])
 DIURNAL = _DIURNAL / _DIURNAL.sum()
 BLAST_SHARE = 0.85
-CALIBRATION_UNITS = 2000
+CALIBRATION_UNITS = (300, 2000)
 
 
 @dataclass
@@ -66,17 +66,17 @@ def _audience(users: UserPool, messages: MessageTable, msg: np.ndarray, rng: np.
     return user
 
 
-def _calibrate(seed: int, users: UserPool, messages: MessageTable) -> np.ndarray:
-    """Events per targeted user, per message."""
+def _calibrate(seed: int, users: UserPool, messages: MessageTable, sample: int) -> np.ndarray:
+    """Events per targeted user, per message, measured on `sample` users of each."""
     rng = np.random.default_rng([seed, 0xCA11])
     per_unit = np.ones(messages.count)
     for m in np.flatnonzero(messages.arrays["weight"] > 0):
-        msg = np.full(CALIBRATION_UNITS, m, dtype=np.int32)
+        msg = np.full(sample, m, dtype=np.int32)
         units = {"time": np.zeros(len(msg), dtype=np.int64), "msg": msg,
                  "user": _audience(users, messages, msg, rng), "disp": np.zeros(len(msg), dtype=np.int64)}
         sim = Sim(rng, users, messages, Events())
         run_funnels(sim, units)
-        per_unit[m] = max(sim.events.total(), 1) / CALIBRATION_UNITS
+        per_unit[m] = max(sim.events.total(), 1) / sample
     return per_unit
 
 
@@ -87,7 +87,7 @@ def build_world(seed: int, start: date, days: int, events_per_day: int) -> World
     workspace = build_workspace(rng, begin, end)
     users = build_users(rng, max(200, events_per_day // 8), begin, workspace.app_ids)
     messages = build_messages(workspace)
-    per_unit = _calibrate(seed, users, messages)
+    per_unit = _calibrate(seed, users, messages, int(np.clip(events_per_day // 20, *CALIBRATION_UNITS)))
     arrays = messages.arrays
     shares = sum(CHANNEL_SHARE.values())
     units = np.zeros(messages.count)
