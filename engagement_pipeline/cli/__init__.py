@@ -13,6 +13,9 @@ def _register_optional(app: typer.Typer) -> None:
         from engagement_pipeline.cli import report
     except ImportError:
         return
+    from engagement_pipeline.cli import delivery
+
+    delivery.register(report.app)
     app.add_typer(report.app, name="report")
 
 

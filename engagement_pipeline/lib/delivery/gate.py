@@ -46,5 +46,7 @@ def hold_reasons(
     if not is_built(instance, required):
         reasons.append(f"waiting for data: {READY_ASSET.to_user_string()} is not built for {required}")
     days = checked_days(period_start, period_end, due_at, tz)
-    reasons.extend(str(check) for check in failed_blocking_checks(instance, days))
+    for check in failed_blocking_checks(instance, days):
+        day = f" on {check.partition}" if check.partition else ""
+        reasons.append(f"check {check.check} of {check.asset} failed{day}: {check.description}")
     return reasons

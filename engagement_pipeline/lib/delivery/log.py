@@ -129,7 +129,7 @@ def _from_row(row: dict) -> DeliveryRecord:
     return DeliveryRecord(
         due_key=row["due_key"],
         report_id=row["report_id"],
-        due_at=row["due_at"],
+        due_at=_aware(row["due_at"]),
         status=row["status"],
         run_id=row["run_id"],
         recipients=tuple(json.loads(row["recipients"])),
@@ -137,8 +137,12 @@ def _from_row(row: dict) -> DeliveryRecord:
         message_id=row["message_id"],
         links=tuple(json.loads(row["links"])),
         failing_checks=tuple(json.loads(row["failing_checks"])),
-        updated_at=row["updated_at"],
+        updated_at=_aware(row["updated_at"]),
     )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

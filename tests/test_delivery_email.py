@@ -1,0 +1,93 @@
+"""Report emails received by a real SMTP server: recipients, subject, parts, chart, working links, once only."""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import pytest
+import requests
+
+from engagement_pipeline.lib.resources import StorageLocation
+from tests.test_delivery_support import Delivery, definition, metadata, workspace  # noqa: F401
+
+pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
+
+
+@pytest.fixture
+def delivery(workspace, smtp_server, tmp_path) -> Delivery:  # noqa: F811
+    return Delivery(workspace, tmp_path, f"smtp://127.0.0.1:{smtp_server.port}", StorageLocation(url=str(tmp_path / "files")))
+
+
+def parts(message) -> tuple[str, str, list]:
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    return text, html, images
+
+
+def campaigns_csv(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        return bundle.read("campaigns.csv").decode()
+
+
+def test_the_report_email_reaches_its_recipients_with_summary_chart_and_a_link_to_the_file(delivery, smtp_server):
+    delivery.define("promo_local", definition("Promo performance"))
+    result = delivery.run("promo_local")
+
+    assert result.success
+    [envelope] = smtp_server.envelopes
+    assert sorted(envelope.rcpt_tos) == ["analyst@example.com", "crm@example.com"]
+    message = envelope.message
+    assert message["Subject"] == "Promo performance: 2026-10-01 – 2026-10-31"
+    text, html, [chart] = parts(message)
+    assert chart["Content-ID"].strip("<>") in html and chart.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert re.search(r"Email\s+1\s+1\s+1", text), text
+    assert "In-app message" in text and "In-app message" in html
+    href = re.search(r'href="(file://[^"]+)"', html).group(1)
+    path = Path(url2pathname(urlsplit(href).path))
+    assert path.name == "promo_local.zip" and "local file" in text
+    assert "c_promo" in campaigns_csv(path.read_bytes())
+
+    record = delivery.log("promo_local")
+    assert record.status == "sent" and record.message_id == message["Message-ID"] and record.attempts == 1
+    shown = metadata(result)
+    assert shown["status"] == "sent" and "promo_local" in shown["delivery_log"] and "| sent |" in shown["delivery_log"]
+
+
+def test_an_s3_report_link_is_a_presigned_url_that_downloads_the_file(delivery, smtp_server, s3_server):
+    bucket = s3_server.new_bucket()
+    delivery.report_store = StorageLocation(url=f"s3://{bucket}/reports", endpoint_url=s3_server.endpoint_url)
+    delivery.define("promo_s3", definition("Promo on S3"))
+    assert delivery.run("promo_s3").success
+
+    text, html, _ = parts(smtp_server.messages[0])
+    url = re.search(r'href="(http[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "X-Amz-Signature=" in url and "expires " in text
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200
+    assert "c_promo" in campaigns_csv(response.content)
+
+
+def test_running_the_same_delivery_again_sends_no_second_email(delivery, smtp_server):
+    delivery.define("promo_once", definition("Promo once"))
+    first = delivery.run("promo_once")
+    again = delivery.run("promo_once", trigger="release")
+
+    assert first.success and again.success
+    assert len(smtp_server.messages) == 1
+    assert metadata(again)["already_sent"] is True
+    assert delivery.log("promo_once").run_id == first.run_id
+
+
+def test_a_recipient_outside_the_allowed_domains_is_refused_and_nothing_is_sent(delivery, smtp_server):
+    delivery.define("leak", definition("Leak", recipients="[crm@example.com, someone@gmail.com]"))
+    result = delivery.run("leak")
+
+    assert not result.success
+    errors = " ".join(e.step_failure_data.error.message for e in result.all_events if e.is_step_failure)
+    assert "leak.yaml" in errors and "recipients" in errors and "someone@gmail.com" in errors
+    assert smtp_server.messages == []
+    assert delivery.log("leak") is None

@@ -1,0 +1,100 @@
+"""The report schedule sensor over repeated ticks, on a real Dagster instance and a definitions folder."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
+from engagement_pipeline.lib.reports.partitions import report_partitions
+from engagement_pipeline.lib.resources import PipelineSettings
+
+DAILY = """name: Daily promo
+messages: {campaigns: [c1]}
+recipients: [crm@example.com]
+timezone: Europe/Paris
+schedule: {every: {days: 1}, at: "08:00", starting: 2026-11-01}
+"""
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[dg.DagsterInstance, PipelineSettings]:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "daily_promo.yaml").write_text(DAILY)
+    settings = PipelineSettings(home=str(tmp_path), report_defs_dir=str(folder), allowed_recipient_domains="example.com")
+    return dg.DagsterInstance.ephemeral(), settings
+
+
+def tick(instance: dg.DagsterInstance, settings: PipelineSettings, cursor: str | None, now: str) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    result = evaluate_report_schedule(context, settings, datetime.fromisoformat(now).replace(tzinfo=UTC))
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result
+
+
+def run_keys(result: dg.SensorResult) -> list[str]:
+    return [r.run_key for r in result.run_requests or []]
+
+
+def test_a_new_report_gets_its_partition_first_then_its_latest_due_delivery(setup):
+    instance, settings = setup
+    first = tick(instance, settings, None, "2026-11-23T07:30:00")
+    assert run_keys(first) == []
+    assert instance.get_dynamic_partitions(report_partitions.name) == ["daily_promo"]
+
+    second = tick(instance, settings, first.cursor, "2026-11-23T07:31:00")
+    [request] = second.run_requests
+    assert request.run_key == "daily_promo:2026-11-23T07:00:00Z"
+    assert request.partition_key == "daily_promo"
+    assert request.tags["due_at"] == "2026-11-23T07:00:00Z"
+    assert request.run_config == {"ops": {"report_files": {"config": {"due_at": "2026-11-23T07:00:00Z"}}}}
+
+
+def test_repeated_ticks_next_day_and_downtime(setup):
+    instance, settings = setup
+    instance.add_dynamic_partitions(report_partitions.name, ["daily_promo"])
+    first = tick(instance, settings, None, "2026-11-23T07:30:00")
+    same = tick(instance, settings, first.cursor, "2026-11-23T07:30:00")
+    later = tick(instance, settings, same.cursor, "2026-11-23T18:00:00")
+    next_day = tick(instance, settings, later.cursor, "2026-11-24T07:00:00")
+    after_downtime = tick(instance, settings, next_day.cursor, "2026-11-29T12:00:00")
+
+    assert run_keys(first) == ["daily_promo:2026-11-23T07:00:00Z"]
+    assert run_keys(same) == [] and run_keys(later) == []
+    assert run_keys(next_day) == ["daily_promo:2026-11-24T07:00:00Z"]
+    assert run_keys(after_downtime) == ["daily_promo:2026-11-29T07:00:00Z"]
+
+
+def test_an_invalid_definition_is_not_scheduled(setup, tmp_path):
+    instance, settings = setup
+    (tmp_path / "reports" / "leak.yaml").write_text(DAILY.replace("crm@example.com", "someone@gmail.com"))
+    instance.add_dynamic_partitions(report_partitions.name, ["daily_promo", "leak"])
+    result = tick(instance, settings, None, "2026-11-23T07:30:00")
+    assert run_keys(result) == ["daily_promo:2026-11-23T07:00:00Z"]
+
+
+def test_the_sensor_definition_requests_valid_partitioned_runs(setup):
+    instance, settings = setup
+    from engagement_pipeline.definitions import defs
+
+    definitions = defs()
+    now = datetime.now(UTC)
+    starting = (now - timedelta(days=3)).date().isoformat()
+    every_day = DAILY.replace('"08:00"', f'"{now:%H}:00"').replace("Europe/Paris", "UTC").replace("2026-11-01", starting)
+    Path(settings.report_defs_dir, "daily_promo.yaml").write_text(every_day)
+    instance.add_dynamic_partitions(report_partitions.name, ["daily_promo"])
+    sensor = definitions.resolve_sensor_def("report_schedule_sensor")
+    context = dg.build_sensor_context(instance=instance, resources={"settings": settings}, definitions=definitions)
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        result = sensor.evaluate_tick(context)
+    due = now.replace(minute=0, second=0, microsecond=0)
+    assert [r.run_key for r in result.run_requests] == [f"daily_promo:{due:%Y-%m-%dT%H:%M:%SZ}"]
+    context = dg.build_sensor_context(
+        instance=instance, cursor=result.cursor, resources={"settings": settings}, definitions=definitions
+    )
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        again = sensor.evaluate_tick(context)
+    assert again.run_requests == [] and (now - timedelta(hours=1)) < due <= now
