@@ -37,23 +37,21 @@ Run = _Fixed | Lookup
 
 
 class EncodedRecords:
-    """Rows of a frame, encoded one block at a time."""
+    """Encoded rows of a frame as columns of pieces; a block joins a row range into Avro bytes."""
 
-    def __init__(self, encoder: RecordEncoder, frame: Frame) -> None:
-        self.encoder = encoder
-        self.frame = frame
-        self.count = len(frame["time"])
+    def __init__(self, columns: list[list[bytes]], count: int) -> None:
+        self.columns = columns
+        self.count = count
 
     def __len__(self) -> int:
         return self.count
 
     def block(self, start: int, stop: int) -> bytes:
         """Records [start, stop) as concatenated Avro record bytes."""
-        columns = self.encoder.columns({name: column[start:stop] for name, column in self.frame.items()})
-        width = len(columns)
+        width = len(self.columns)
         flat: list[bytes] = [b""] * ((stop - start) * width)
-        for i, column in enumerate(columns):
-            flat[i::width] = column
+        for i, column in enumerate(self.columns):
+            flat[i::width] = column[start:stop]
         return b"".join(flat)
 
 
@@ -62,6 +60,7 @@ class RecordEncoder:
         self.event_type = event_type
         self.tables = tables
         self.runs = _merge([self._run(spec) for spec in fields(event_type)])
+        self.bases = {base for run in self.runs if isinstance(run, Lookup) for base in run.bases}
 
     def _run(self, spec: Field) -> Run:
         source = resolve(self.event_type, spec.name, self.tables.app_group_id)
@@ -141,13 +140,12 @@ class RecordEncoder:
 
     def encode(self, frame: Frame) -> EncodedRecords:
         """The frame's rows as Avro records, in row order."""
-        return EncodedRecords(self, frame)
+        return EncodedRecords(self.columns(frame), len(frame["time"]))
 
     def columns(self, frame: Frame) -> list[list[bytes]]:
         """One list of pieces per run; a record is the join of its row's pieces."""
         n = len(frame["time"])
-        bases = {base for run in self.runs if isinstance(run, Lookup) for base in run.bases}
-        codes = self._codes(frame, bases)
+        codes = self._codes(frame, self.bases)
         columns: list[list[bytes]] = []
         segment: list[np.ndarray] = []
         for run in [*self.runs, None]:

@@ -13,12 +13,16 @@ _HEX_QUADS = np.frombuffer("".join(f"{v:04x}" for v in range(1 << 16)).encode(),
 _VARIANT = np.frombuffer(b"89ab", dtype=np.uint8)
 
 
+_GAMMA, _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
 def mix64(keys: np.ndarray, salt: int = 0) -> np.ndarray:
     """SplitMix64 step on `keys ^ salt`: a bijection on 64-bit integers."""
-    x = (np.asarray(keys).astype(np.uint64) ^ np.uint64(salt & 0xFFFFFFFFFFFFFFFF)) + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    x = (np.asarray(keys).astype(np.uint64) ^ np.uint64(salt & 0xFFFFFFFFFFFFFFFF)) + _GAMMA
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
 
 
 def hex_words(words: np.ndarray) -> np.ndarray:

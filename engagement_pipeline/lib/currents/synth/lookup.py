@@ -34,17 +34,10 @@ class Lookup:
     bad: np.ndarray | None = None
     filled: np.ndarray | None = field(default=None, repr=False)
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(name for part in self.parts for name in part.names)
-
-    @property
-    def bases(self) -> tuple[str, ...]:
-        return tuple(sorted({base for part in self.parts for base in part.bases}))
-
-    @property
-    def combinations(self) -> int:
-        return int(np.prod([self.sizes[b] for b in self.bases], dtype=np.int64))
+    def __post_init__(self) -> None:
+        self.names = tuple(name for part in self.parts for name in part.names)
+        self.bases = tuple(sorted({base for part in self.parts for base in part.bases}))
+        self.combinations = int(np.prod([self.sizes[b] for b in self.bases], dtype=np.int64))
 
     @staticmethod
     def direct(part: Part, entries: np.ndarray, bad: np.ndarray | None, size: int) -> Lookup:
