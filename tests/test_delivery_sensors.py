@@ -76,7 +76,16 @@ def test_an_invalid_definition_is_not_scheduled(setup, tmp_path):
     assert run_keys(result) == ["daily_promo:2026-11-23T07:00:00Z"]
 
 
-def test_the_sensor_definition_requests_valid_partitioned_runs(setup):
+def evaluate(definitions: dg.Definitions, instance: dg.DagsterInstance, settings, cursor: str | None = None):
+    sensor = definitions.resolve_sensor_def("report_schedule_sensor")
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"settings": settings}, definitions=definitions
+    )
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        return sensor.evaluate_tick(context)
+
+
+def test_the_sensor_definition_adds_the_partition_then_requests_a_valid_partitioned_run(setup):
     instance, settings = setup
     from engagement_pipeline.definitions import defs
 
@@ -85,16 +94,31 @@ def test_the_sensor_definition_requests_valid_partitioned_runs(setup):
     starting = (now - timedelta(days=3)).date().isoformat()
     every_day = DAILY.replace('"08:00"', f'"{now:%H}:00"').replace("Europe/Paris", "UTC").replace("2026-11-01", starting)
     Path(settings.report_defs_dir, "daily_promo.yaml").write_text(every_day)
+
+    first = evaluate(definitions, instance, settings)
+    assert first.run_requests == []
+    assert [list(r.partition_keys) for r in first.dynamic_partitions_requests] == [["daily_promo"]]
     instance.add_dynamic_partitions(report_partitions.name, ["daily_promo"])
-    sensor = definitions.resolve_sensor_def("report_schedule_sensor")
-    context = dg.build_sensor_context(instance=instance, resources={"settings": settings}, definitions=definitions)
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
-        result = sensor.evaluate_tick(context)
+    second = evaluate(definitions, instance, settings, first.cursor)
     due = now.replace(minute=0, second=0, microsecond=0)
-    assert [r.run_key for r in result.run_requests] == [f"daily_promo:{due:%Y-%m-%dT%H:%M:%SZ}"]
-    context = dg.build_sensor_context(
-        instance=instance, cursor=result.cursor, resources={"settings": settings}, definitions=definitions
+    assert [r.run_key for r in second.run_requests] == [f"daily_promo:{due:%Y-%m-%dT%H:%M:%SZ}"]
+    assert evaluate(definitions, instance, settings, second.cursor).run_requests == []
+
+
+def test_delivery_sensors_and_schedule_run_by_default_and_say_what_they_do():
+    from engagement_pipeline.definitions import defs
+
+    definitions = defs()
+    names = ["report_schedule_sensor", "landing_files_sensor", "late_data_sensor", "alert_on_run_failure_sensor"]
+    for name in names:
+        sensor = definitions.resolve_sensor_def(name)
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING and sensor.description, name
+    schedule = definitions.resolve_schedule_def("build_models_daily_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING and schedule.description
+    context = dg.build_schedule_context(
+        instance=dg.DagsterInstance.ephemeral(),
+        scheduled_execution_time=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+        repository_def=definitions.get_repository_def(),
     )
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
-        again = sensor.evaluate_tick(context)
-    assert again.run_requests == [] and (now - timedelta(hours=1)) < due <= now
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert (request.partition_key, request.run_key) == ("2026-11-22", "2026-11-22")
