@@ -33,7 +33,7 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         name=model.name,
         deps=[dg.AssetKey(ref) for ref in model.refs],
         partitions_def=daily_partitions if partitioned else None,
-        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="models",
         kinds={"sql"},
         owners=OWNERS,
