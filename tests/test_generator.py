@@ -156,7 +156,10 @@ def test_email_looks_like_a_real_workspace(zone: Zone) -> None:
     assert 0.08 < sum(o["machine_open"] == "true" for o in opens) / len(opens) < 0.25
     assert any(r["email_address"].endswith("@gmial.com") for r in zone.events("users.messages.email.Bounce"))
     assert {r["platform"] for r in zone.events("users.messages.pushnotification.Send")} >= {"ios", "android", "web"}
-    assert any(r["is_suspected_bot_click"] for r in zone.events("users.messages.email.Click"))
+    clicks = zone.events("users.messages.email.Click")
+    assert any(r["is_suspected_bot_click"] for r in clicks)
+    assert all(r["url"].startswith("https://") and r["link_alias"] and r["link_id"] != r["url"] for r in clicks)
+    assert all(r["short_url"].startswith("https://brz.ai/") for r in zone.events("users.messages.sms.ShortLinkClick"))
 
 
 def test_canvas_events_carry_no_campaign_ids_and_vice_versa(zone: Zone) -> None:

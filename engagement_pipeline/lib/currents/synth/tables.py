@@ -61,8 +61,7 @@ class Tables:
 
     def vocab(self, source: Source, spec: Field) -> tuple[Vocab, str, int]:
         """The encoded vocabulary of a field, the base it is indexed by, and that base's size."""
-        values = source.values if source.kind == "code" and not isinstance(source.values, str) else None
-        key = (source.kind, source.key, values, spec.optional, str(spec.avro_type))
+        key = (source.kind, source.key, source.values, spec.optional, str(spec.avro_type))
         if key not in self.cache:
             self.cache[key] = self._build(source, spec)
         vocab, base = self.cache[key]
