@@ -43,6 +43,8 @@ def result_metadata(outcome: CheckOutcome) -> dict:
     offending = [{"expectation": e.spec.label, "row": _cell(row)} for e in outcome.failed for row in e.offending]
     if offending:
         metadata["offending_keys"] = markdown_table(pd.DataFrame(offending), max_rows=len(offending))
+    if outcome.notes:
+        metadata["notes"] = dg.MetadataValue.json(outcome.notes)
     metadata.update({k: plain(v) for k, v in outcome.metadata.items()})
     return metadata
 

@@ -1,12 +1,13 @@
 """The delivery gate: which report days have a failed data-quality check that makes reports wrong.
 
 It reads the Dagster instance, never the warehouse: for each gating check (every grain check
-and every suite check with an `error` expectation) and each day, the latest execution of the
-check that covered that day. A day is held when that execution failed with ERROR severity,
-or did not finish (still running, or its run failed before the check ran). A range run
-evaluates a check once for all its days; its `error_partitions` metadata names the days that
-failed. An unpartitioned check (landing-zone freshness) holds every day from its
-`holds_from_day` metadata on, or every day when it has none. A day never checked is not held.
+and every suite check with an `error` expectation) and each day, the latest evaluation of the
+check that covered that day; a day is held when it failed with ERROR severity. An execution
+that produced no evaluation (skipped behind a failed blocking check, still running, crashed)
+is passed over for the one before it. A range run evaluates a check once for all its days;
+its `error_partitions` metadata names the days that failed. An unpartitioned check (landing
+zone freshness) holds every day from its `holds_from_day` metadata on, or every day when it
+has none. A day whose checks never ran is not held.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from datetime import date
 from functools import cache
 
 import dagster as dg
+from dagster._core.event_api import PartitionKeyFilter
 
 from engagement_pipeline.lib.quality.suite import load_suites
 from engagement_pipeline.lib.sql_models import discover_models
+
+HISTORY_LIMIT = 20
 
 
 @dataclass(frozen=True, order=True)
@@ -68,39 +72,49 @@ class _Runs:
             self._evaluations[run_id] = found
         return self._evaluations[run_id].get((key, partition))
 
-    def status(self, run_id: str) -> str:
-        run = self.instance.get_run_by_id(run_id)
-        return run.status.value if run else "UNKNOWN"
-
 
 def _metadata_list(evaluation: dg.AssetCheckEvaluation, name: str) -> list[str] | None:
     value = evaluation.metadata.get(name)
     return list(value.value) if value is not None else None
 
 
-def _judge(info, runs: _Runs, days: list[str]) -> list[FailedCheck]:
+def _evaluation_in(runs: _Runs, run_id: str, key: dg.AssetCheckKey, partition: str | None):
+    """(evaluation, from a range run) of `key` for `partition` in one run, or (None, False)."""
+    evaluation = runs.evaluation(run_id, key, partition)
+    if evaluation is None and partition is not None:
+        ranged = runs.evaluation(run_id, key, None)
+        return (ranged, True) if ranged is not None else (None, False)
+    return evaluation, False
+
+
+def _latest_evaluation(storage, runs: _Runs, key: dg.AssetCheckKey, partition: str | None, latest_run: str):
+    """(evaluation, run id, from a range run) of the newest run that evaluated this check for this day."""
+    evaluation, ranged = _evaluation_in(runs, latest_run, key, partition)
+    if evaluation is not None:
+        return evaluation, latest_run, ranged
+    history = storage.get_asset_check_execution_history(key, limit=HISTORY_LIMIT, partition_filter=PartitionKeyFilter(key=partition))
+    for run_id in dict.fromkeys(record.run_id for record in history if record.run_id != latest_run):
+        evaluation, ranged = _evaluation_in(runs, run_id, key, partition)
+        if evaluation is not None:
+            return evaluation, run_id, ranged
+    return None, None, False
+
+
+def _judge(info, storage, runs: _Runs, days: list[str]) -> list[FailedCheck]:
     if info.latest_execution_status.value == "SUCCEEDED":
         return []
-    key, run_id, partition = info.check_key, info.latest_planned_run_id, info.partition_key
-    asset, name = key.asset_key.to_user_string(), key.name
-    evaluation = runs.evaluation(run_id, key, partition)
-    ranged = evaluation is None and partition is not None
-    if ranged:
-        evaluation = runs.evaluation(run_id, key, None)
-    if evaluation is None:
-        status = runs.status(run_id)
-        why = "is still running" if status in ("QUEUED", "NOT_STARTED", "STARTING", "STARTED") else f"did not run to completion (run {status.lower()})"
-        return [FailedCheck(asset, name, partition, f"the check {why} in run {run_id}; its result is unknown")]
-    if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+    key, partition = info.check_key, info.partition_key
+    evaluation, run_id, ranged = _latest_evaluation(storage, runs, key, partition, info.latest_planned_run_id)
+    if evaluation is None or evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
         return []
-    description = f"{evaluation.description or 'failed'} (run {run_id})"
+    failed = FailedCheck(key.asset_key.to_user_string(), key.name, partition, f"{evaluation.description or 'failed'} (run {run_id})")
     if partition is not None:
         failing = _metadata_list(evaluation, "error_partitions") if ranged else None
-        return [] if failing is not None and partition not in failing else [FailedCheck(asset, name, partition, description)]
+        return [] if failing is not None and partition not in failing else [failed]
     held_from = evaluation.metadata.get("holds_from_day")
     if held_from is not None and not any(day >= str(held_from.value) for day in days):
         return []
-    return [FailedCheck(asset, name, None, description)]
+    return [failed]
 
 
 def failed_blocking_checks(
@@ -118,10 +132,10 @@ def failed_blocking_checks(
     partitioned = [c.key for c in selected if c.partitioned]
     if partitioned:
         for info in storage.get_asset_check_partition_info(partitioned, partition_keys=wanted):
-            failed.extend(_judge(info, runs, [info.partition_key]))
+            failed.extend(_judge(info, storage, runs, [info.partition_key]))
     unpartitioned = [c.key for c in selected if not c.partitioned]
     if unpartitioned:
         for info in storage.get_asset_check_partition_info(unpartitioned):
             if info.partition_key is None:
-                failed.extend(_judge(info, runs, wanted))
+                failed.extend(_judge(info, storage, runs, wanted))
     return sorted(failed)

@@ -94,19 +94,20 @@ def evaluate_rows(
     verdicts = validate_frame(evidence, check.expectations, parameters, list(key), f"{check.asset}.{check.name}")
     outcomes, notes = [], []
     for i, (spec, verdict, p) in enumerate(zip(check.expectations, verdicts, predicates)):
-        failed_days = sorted(day for day, row in per_day.items() if int(row[2 + i] or 0) > 0)
+        breaking = totals[i] if p.counts_rows else 0
+        success = verdict.success and not breaking
+        if p.counts_rows and not verdict.error and verdict.success != (breaking == 0):
+            outcome = "passed" if verdict.success else "failed"
+            notes.append(f"{spec.label}: SQL counted {breaking:,} breaking rows but GX {outcome} the evidence frame; counted as failed")
         if verdict.error:
             observed = f"GX error: {verdict.error}"
-        elif p.counts_rows:
-            observed = f"{totals[i]:,} of {rows_checked:,} rows"
         else:
-            observed = f"{verdict.observed}"
-        if p.counts_rows and verdict.success == bool(totals[i]) and not verdict.error:
-            notes.append(f"{spec.label}: SQL counted {totals[i]} breaking rows but GX passed the evidence; check the predicate")
+            observed = f"{breaking:,} of {rows_checked:,} rows" if p.counts_rows else str(verdict.observed)
+        failed_days: list[str] = []
+        if not success:
+            failed_days = sorted(day for day, row in per_day.items() if int(row[2 + i] or 0) > 0) if breaking else sorted(per_day)
         offending = [_trim(r, key, spec) for r in verdict.unexpected_rows][:MAX_OFFENDING]
-        if not verdict.success and not p.counts_rows:
-            failed_days = sorted(per_day)
-        outcomes.append(ExpectationOutcome(spec, verdict.success, observed, offending, failed_days if not verdict.success else []))
+        outcomes.append(ExpectationOutcome(spec, success, observed, offending, failed_days))
     return CheckOutcome(check, window, rows_checked, outcomes, notes=notes)
 
 
