@@ -15,7 +15,7 @@ import numpy as np
 
 from engagement_pipeline.lib.currents.schemas import Field, fields
 from engagement_pipeline.lib.currents.synth import ids
-from engagement_pipeline.lib.currents.synth.avro_encode import NULL, encode_value, int_pieces, prefixed
+from engagement_pipeline.lib.currents.synth.avro_encode import NULL, encode_value, int_pieces, prefixed, varint
 from engagement_pipeline.lib.currents.synth.frames import Frame
 from engagement_pipeline.lib.currents.synth.lookup import Lookup, Part
 from engagement_pipeline.lib.currents.synth.sources import resolve
@@ -29,7 +29,7 @@ class _Fixed:
     kind: str  # "row" (computed per event), "chars" (a fixed-width user or device attribute) or "const"
     key: str
     optional: bool = True
-    chars: np.ndarray | None = None
+    chars: slice | None = None
     const: bytes = b""
 
 
@@ -74,9 +74,10 @@ class RecordEncoder:
             if data is None:
                 raise ValueError(f"{self.event_type}: required field {spec.name!r} has no value in the generator")
             return _Fixed("const", "", const=data)
-        chars = self.tables.chars(source, spec.optional)
+        chars = self.tables.chars(source)
         if chars is not None:
-            return _Fixed("chars", source.kind, spec.optional, chars=chars)
+            head = (b"\x02" if spec.optional else b"") + varint(chars.stop - chars.start)
+            return _Fixed("chars", source.kind, spec.optional, chars=chars, const=head)
         vocab, base, size = self.tables.vocab(source, spec)
         entries = vocab.entries
         return Lookup.direct(Part(names, (base,), lambda codes, n: entries[codes[base]].tolist()),
@@ -117,11 +118,13 @@ class RecordEncoder:
                 codes[base] = np.full(len(msg), sizes[base] - 1) if column is None else column % sizes[base]
         return codes
 
-    def _fixed(self, run: _Fixed, frame: Frame) -> np.ndarray | list[bytes] | bytes:
+    def _fixed(self, run: _Fixed, frame: Frame, rows: dict[str, np.ndarray]) -> np.ndarray | list[bytes] | bytes:
         if run.kind == "const":
             return run.const
         if run.kind == "chars":
-            return run.chars[self._codes(frame, {run.key})[run.key]]
+            if run.key not in rows:
+                rows[run.key] = self.tables.fixed[run.key][self._codes(frame, {run.key})[run.key]]
+            return rows[run.key][:, run.chars]
         if run.key == "time":
             return int_pieces(frame["time"], run.optional)
         if run.key in ("id", "session_id"):
@@ -148,8 +151,11 @@ class RecordEncoder:
         codes = self._codes(frame, self.bases)
         columns: list[list[bytes]] = []
         segment: list[np.ndarray] = []
+        rows: dict[str, np.ndarray] = {}
         for run in [*self.runs, None]:
-            piece = self._fixed(run, frame) if isinstance(run, _Fixed) else None
+            if isinstance(run, _Fixed) and run.kind == "chars":
+                segment.append(np.broadcast_to(np.frombuffer(run.const, dtype=np.uint8), (n, len(run.const))))
+            piece = self._fixed(run, frame, rows) if isinstance(run, _Fixed) else None
             if isinstance(piece, bytes):
                 segment.append(np.broadcast_to(np.frombuffer(piece, dtype=np.uint8), (n, len(piece))))
             elif isinstance(piece, np.ndarray):

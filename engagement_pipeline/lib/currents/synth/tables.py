@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engagement_pipeline.lib.currents.schemas import Field
-from engagement_pipeline.lib.currents.synth.avro_encode import encode_vocab, prefixed
+from engagement_pipeline.lib.currents.synth.avro_encode import encode_vocab
 from engagement_pipeline.lib.currents.synth.messages import MessageTable
 from engagement_pipeline.lib.currents.synth.sources import Source
 from engagement_pipeline.lib.currents.synth.users import Coded, UserPool
@@ -41,23 +41,30 @@ class Tables:
     sizes: dict[str, int] = field(default_factory=dict)
     remaps: dict[str, np.ndarray] = field(default_factory=dict)
     cache: dict[tuple, tuple[Vocab, str]] = field(default_factory=dict)
-    fixed: dict[tuple, np.ndarray] = field(default_factory=dict)
+    fixed: dict[str, np.ndarray] = field(default_factory=dict)
+    slices: dict[tuple[str, str], slice] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sizes.update({"msg": 2 * self.messages.count + 1, "send_day": self.days,
                            "user": self.users.size + 1, "device": 2 * self.users.size + 1})
 
-    def chars(self, source: Source, optional: bool) -> np.ndarray | None:
-        """Encoded rows (n, width) of a fixed-width user or device attribute, else None."""
+    def chars(self, source: Source) -> slice | None:
+        """Where a fixed-width user or device attribute sits in its `fixed` matrix, else None.
+
+        All fixed-width attributes of a user (Braze id, external id, phone) share one matrix row,
+        so one random read per event fetches them all.
+        """
         if source.kind not in ("user", "device"):
             return None
-        attr = (self.users.attrs if source.kind == "user" else self.users.device_attrs)[source.key]
-        if not isinstance(attr, np.ndarray):
+        attrs = self.users.attrs if source.kind == "user" else self.users.device_attrs
+        if not isinstance(attrs[source.key], np.ndarray):
             return None
-        key = (source.kind, source.key, optional)
-        if key not in self.fixed:
-            self.fixed[key] = np.ascontiguousarray(prefixed(attr, optional))
-        return self.fixed[key]
+        if source.kind not in self.fixed:
+            columns = [(name, attr) for name, attr in attrs.items() if isinstance(attr, np.ndarray)]
+            self.fixed[source.kind] = np.ascontiguousarray(np.concatenate([attr for _, attr in columns], axis=1))
+            offsets = np.cumsum([0] + [attr.shape[1] for _, attr in columns])
+            self.slices.update({(source.kind, name): slice(a, b) for (name, _), a, b in zip(columns, offsets, offsets[1:])})
+        return self.slices[(source.kind, source.key)]
 
     def vocab(self, source: Source, spec: Field) -> tuple[Vocab, str, int]:
         """The encoded vocabulary of a field, the base it is indexed by, and that base's size."""
