@@ -30,7 +30,7 @@ class _Fixed:
     key: str
     optional: bool = True
     chars: slice | None = None
-    const: bytes = b""
+    const: bytes = b""  # a constant's bytes, or the union and length bytes before a "chars" value
 
 
 Run = _Fixed | Lookup
@@ -136,10 +136,10 @@ class RecordEncoder:
         piece = prefixed(chars, run.optional)[inverse]
         if unique[0] >= 0:
             return piece
-        rows = piece.view(f"V{piece.shape[1]}").ravel().tolist()
+        encoded = piece.view(f"V{piece.shape[1]}").ravel().tolist()
         for i in np.flatnonzero(disp < 0).tolist():
-            rows[i] = NULL
-        return rows
+            encoded[i] = NULL
+        return encoded
 
     def encode(self, frame: Frame) -> EncodedRecords:
         """The frame's rows as Avro records, in row order."""

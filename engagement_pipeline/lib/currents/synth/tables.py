@@ -63,7 +63,8 @@ class Tables:
             columns = [(name, attr) for name, attr in attrs.items() if isinstance(attr, np.ndarray)]
             self.fixed[source.kind] = np.ascontiguousarray(np.concatenate([attr for _, attr in columns], axis=1))
             offsets = np.cumsum([0] + [attr.shape[1] for _, attr in columns])
-            self.slices.update({(source.kind, name): slice(a, b) for (name, _), a, b in zip(columns, offsets, offsets[1:])})
+            for (name, _), first, last in zip(columns, offsets, offsets[1:]):
+                self.slices[(source.kind, name)] = slice(int(first), int(last))
         return self.slices[(source.kind, source.key)]
 
     def vocab(self, source: Source, spec: Field) -> tuple[Vocab, str, int]:
