@@ -11,7 +11,7 @@ by the staging model.
 from __future__ import annotations
 
 import os
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -21,7 +21,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, create_table_sql
-from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, decode_file
+from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, canonical_batch, decode_file
 from engagement_pipeline.lib.storage import ObjectStore, StoredObject
 from engagement_pipeline.lib.warehouse import bulk_load
 
@@ -88,7 +88,7 @@ def ingest(
     batch_rows = 0
     for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
         batch.append(item)
-        batch_rows += item[1].events.height if item[1] else 0
+        batch_rows += item[1].raw.height if item[1] else 0
         if batch_rows >= FLUSH_ROWS:
             _flush(engine, batch, summary)
             log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
@@ -111,11 +111,12 @@ def _decoded(store: ObjectStore, pending: list[StoredObject], workers: int) -> I
 
 def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | None, str | None]], summary: IngestSummary) -> None:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    frames, manifest, quarantine = [], [], []
+    by_type: dict[str, list[pl.DataFrame]] = defaultdict(list)
+    manifest, quarantine = [], []
     for obj, decoded, error in batch:
         row = {"object_key": obj.key, "etag": obj.etag, "size_bytes": obj.size, "loaded_at": now, "error": error,
                "event_type": decoded.event_type if decoded else None, "rows_loaded": 0, "rows_quarantined": 0,
-               "min_event_date": None, "max_event_date": None}
+               "min_event_date": None, "max_event_date": None, "status": "loaded"}
         if decoded is None:
             row["status"] = "quarantined"
             summary.files_quarantined += 1
@@ -126,27 +127,45 @@ def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | 
             summary.files_skipped += 1
             summary.skipped_event_types[decoded.event_type or "unknown"] += 1
         else:
-            events = decoded.events.with_columns(pl.lit(obj.key).alias("source_file"), pl.lit(now).alias("loaded_at"))
-            frames.append(events)
-            quarantine.extend(decoded.quarantined)
-            row.update(status="loaded", rows_loaded=events.height, rows_quarantined=len(decoded.quarantined))
-            if events.height:
-                row.update(min_event_date=events["event_date"].min(), max_event_date=events["event_date"].max())
-                summary.days_touched.update(events["event_date"].unique().to_list())
             summary.files_loaded += 1
-            summary.rows_loaded += events.height
-            summary.rows_by_event_type[decoded.event_type] += events.height
+            quarantine.extend(decoded.quarantined)
+            if decoded.raw.height:
+                by_type[decoded.event_type].append(decoded.raw)
         manifest.append(row)
-    summary.rows_quarantined += sum(1 for q in quarantine if q["record_json"] is not None)
-    summary.quarantine_examples.extend(q for q in quarantine[: max(0, 5 - len(summary.quarantine_examples))])
+    frames = []
+    for event_type, raw_frames in by_type.items():
+        canonical, rejected = canonical_batch(event_type, raw_frames)
+        frames.append(canonical)
+        quarantine.extend(rejected)
+        summary.rows_by_event_type[event_type] += canonical.height
+    events = pl.concat(frames, how="vertical").with_columns(pl.lit(now).alias("loaded_at")) if frames else None
+    _account(manifest, quarantine, events, summary)
     if not manifest:
         return
     with engine.begin() as conn:
-        if frames:
-            bulk_load(conn, RAW_TABLE, pl.concat(frames, how="vertical"))
+        if events is not None:
+            bulk_load(conn, RAW_TABLE, events)
         bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(manifest, schema=_schema(MANIFEST_COLUMNS)))
         if quarantine:
             bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(quarantine, schema=_schema(QUARANTINE_COLUMNS)))
+
+
+def _account(manifest: list[dict], quarantine: list[dict], events: pl.DataFrame | None, summary: IngestSummary) -> None:
+    """Per-file rows, quarantined records and event days for the manifest; totals for the summary."""
+    rejected = Counter(q["source_file"] for q in quarantine if q["record_json"] is not None)
+    per_file = {}
+    if events is not None and events.height:
+        stats = events.group_by("source_file").agg(pl.len().alias("n"), pl.col("event_date").min().alias("lo"), pl.col("event_date").max().alias("hi"))
+        per_file = {r["source_file"]: r for r in stats.iter_rows(named=True)}
+        summary.days_touched.update(events["event_date"].unique().to_list())
+        summary.rows_loaded += events.height
+    for row in manifest:
+        found = per_file.get(row["object_key"])
+        if found:
+            row.update(rows_loaded=found["n"], min_event_date=found["lo"], max_event_date=found["hi"])
+        row["rows_quarantined"] = rejected.get(row["object_key"], 0)
+    summary.rows_quarantined += sum(rejected.values())
+    summary.quarantine_examples.extend(quarantine[: max(0, 5 - len(summary.quarantine_examples))])
 
 
 def _schema(columns: dict[str, str]) -> dict[str, pl.DataType]:

@@ -30,9 +30,11 @@ class CurrentsFileError(ValueError):
 
 @dataclass
 class DecodedFile:
+    """One decoded file: its records as written (`raw`, plus a `source_file` column)."""
+
     key: str
     event_type: str | None
-    events: pl.DataFrame
+    raw: pl.DataFrame
     quarantined: list[dict] = field(default_factory=list)
     skipped: bool = False
 
@@ -60,23 +62,34 @@ def read_event_type(data: bytes, key: str) -> str | None:
 
 
 def decode_file(data: bytes, key: str) -> DecodedFile:
-    """Decode `data` (the bytes of object `key`); raises CurrentsFileError for a corrupt file."""
+    """Decode `data` (the bytes of object `key`); raises CurrentsFileError for a corrupt file.
+
+    Only decoding happens per file; mapping to canonical rows is done per batch of files
+    of one event type (`canonical_batch`), which keeps the per-file cost small."""
     event_type = read_event_type(data, key)
     if event_type is None or event_type not in EVENT_TYPES:
-        return DecodedFile(key, event_type, _empty(), skipped=True)
+        return DecodedFile(key, event_type, pl.DataFrame(), skipped=True)
     try:
         frame = pl.read_avro(io.BytesIO(data))
     except Exception as exc:
         raise CurrentsFileError(f"{key}: Avro data is corrupt or truncated ({exc})") from exc
-    frame, quarantined = _split_invalid(frame, key, event_type)
-    return DecodedFile(key, event_type, to_canonical(frame, event_type), quarantined)
-
-
-def _split_invalid(frame: pl.DataFrame, key: str, event_type: str) -> tuple[pl.DataFrame, list[dict]]:
     missing = [name for name in REQUIRED_FIELDS if name not in frame.columns]
     if missing:
         reason = f"{key}: field(s) {', '.join(missing)} absent from the schema; expected id, time and user_id"
-        return frame.clear(), [_quarantine_row(key, event_type, reason, row) for row in frame.head(1000).to_dicts()]
+        rows = [_quarantine_row(key, event_type, reason, row) for row in frame.head(1000).to_dicts()]
+        return DecodedFile(key, event_type, pl.DataFrame(), quarantined=rows)
+    return DecodedFile(key, event_type, frame.with_columns(pl.lit(key).alias("source_file")))
+
+
+def canonical_batch(event_type: str, frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, list[dict]]:
+    """Canonical rows (with `source_file`) of several decoded files of one event type, and quarantined records."""
+    frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    frame, quarantined = _split_invalid(frame, event_type)
+    canonical = to_canonical(frame, event_type).with_columns(frame["source_file"])
+    return canonical, quarantined
+
+
+def _split_invalid(frame: pl.DataFrame, event_type: str) -> tuple[pl.DataFrame, list[dict]]:
     bad_mask = pl.any_horizontal(
         [pl.col(name).is_null() | (pl.col(name).cast(pl.String) == "") for name in REQUIRED_FIELDS]
     )
@@ -85,6 +98,7 @@ def _split_invalid(frame: pl.DataFrame, key: str, event_type: str) -> tuple[pl.D
         return frame, []
     rows = []
     for row in bad.to_dicts():
+        key = row.pop("source_file")
         empty = [name for name in REQUIRED_FIELDS if row.get(name) in (None, "")]
         reason = f"{key}: record without {', '.join(empty)}; expected a non-empty id, time and user_id"
         rows.append(_quarantine_row(key, event_type, reason, row))
@@ -161,7 +175,3 @@ def _attribute_message(out: pl.DataFrame, event_type: str) -> pl.DataFrame:
     return out.with_columns(
         [pl.when(is_canvas).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col(c)).alias(c) for c in _CAMPAIGN_FIELDS]
     )
-
-
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(schema=polars_schema(CANONICAL_COLUMNS))
