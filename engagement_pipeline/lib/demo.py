@@ -51,8 +51,6 @@ def run_demo(*, days: int, events_per_day: int, echo: Callable[[str], None], pri
 
 
 def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
-    try:
-        from engagement_pipeline.lib.report_runs import render_all_reports
-    except ImportError:
-        return ["(reports are not available yet)"]
+    from engagement_pipeline.lib.report_runs import render_all_reports
+
     return render_all_reports(defs, inst, echo)
