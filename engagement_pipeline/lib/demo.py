@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Callable
 
 from engagement_pipeline.lib.config import defaults
@@ -46,11 +47,33 @@ def run_demo(*, days: int, events_per_day: int, echo: Callable[[str], None], pri
     echo(f"report files:   {cfg['ENGAGEMENT_REPORTS_URL']}")
     for line in outputs:
         echo(f"  {line}")
+    echo(f"emails:         {'sent through SMTP' if cfg['ENGAGEMENT_SMTP_URL'] else cfg['OUTBOX_DIR'] + '/*.eml'}")
     echo(f"dagster home:   {cfg['DAGSTER_HOME']}  (open the UI: make ui)")
     return 0
 
 
 def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
-    from engagement_pipeline.lib.report_runs import render_all_reports
+    """Render and deliver every example report once, due now (emails land in the outbox on the embedded default)."""
+    from engagement_pipeline.lib.delivery.resend import AlreadySent, resend
+    from engagement_pipeline.lib.report_spec import load_definitions
+    from engagement_pipeline.lib.warehouse import make_engine
 
-    return render_all_reports(defs, inst, echo)
+    cfg = defaults()
+    good, bad = load_definitions(Path(cfg["ENGAGEMENT_REPORT_DEFS"]), default_timezone=cfg["ENGAGEMENT_TIMEZONE"])
+    lines = [f"{error.source.stem}: invalid definition: {error}" for error in bad]
+    due = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"])
+    for defn in good:
+        echo(f"rendering and delivering report {defn.report_id} ({defn.name})")
+        try:
+            outcome = resend(defs, inst, engine, defn.report_id, due, trigger="demo")
+        except AlreadySent as exc:
+            lines.append(f"{defn.report_id}: {exc}")
+            continue
+        record = outcome.record
+        if record is None:
+            lines.append(f"{defn.report_id}: not delivered ({(outcome.error or 'run failed').splitlines()[0]})")
+            continue
+        lines.extend(f"{defn.report_id}: {link['url']}" for link in record.links)
+        lines.append(f"{defn.report_id}: email {record.status} to {', '.join(record.recipients)}")
+    return lines

@@ -66,7 +66,12 @@ def _failure(result: dg.ExecuteInProcessResult) -> str | None:
 
 
 def resend(
-    defs: dg.Definitions, instance: dg.DagsterInstance, engine: sa.Engine, report_id: str, due: datetime
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    engine: sa.Engine,
+    report_id: str,
+    due: datetime,
+    trigger: str = "resend",
 ) -> ResendOutcome:
     """Run `deliver_report_job` for ``report_id`` due at ``due``; raises ``AlreadySent`` when it was sent."""
     key = _key(engine, report_id, due)
@@ -76,7 +81,7 @@ def resend(
         instance=instance,
         partition_key=report_id,
         run_config={**QUIET, **run_config(due)},
-        tags=request_tags(report_id, due, key, "resend"),
+        tags=request_tags(report_id, due, key, trigger),
         raise_on_error=False,
     )
     with engine.connect() as conn:
