@@ -29,7 +29,8 @@ def _events() -> list[dict]:
         return event(f"users.messages.email.{action}", at, user, campaign_id="c-email", message_variation_id=variant)
 
     def push(action: str, at: str, user: str) -> dict:
-        return event(f"users.messages.pushnotification.{action}", at, user, canvas_id="cv1", canvas_variation_id="cvv1", canvas_step_id="s1", platform="ios")
+        step = {"canvas_id": "cv1", "canvas_variation_id": "cvv1", "canvas_step_id": "s1"}
+        return event(f"users.messages.pushnotification.{action}", at, user, platform="ios", **step)
 
     return [
         email("Send", "2026-11-19T23:59:00", "u1"), email("Send", "2026-11-19T23:59:30", "u2", "v2"),
@@ -42,7 +43,8 @@ def _events() -> list[dict]:
         push("Send", "2026-11-20T12:00:00", "u1"), push("Send", "2026-11-20T12:00:00", "u2"), push("Open", "2026-11-20T12:05:00", "u1"),
         event("users.canvas.Entry", "2026-11-20T11:59:00", "u1", canvas_id="cv1", canvas_variation_id="cvv1"),
         event("users.messages.inappmessage.Impression", "2026-11-20T13:00:00", "u1", campaign_id="c-iam", message_variation_id="m1"),
-        event("users.messages.inappmessage.Click", "2026-11-20T13:00:09", "u1", campaign_id="c-iam", message_variation_id="m1", button_id="0"),
+        event("users.messages.inappmessage.Click", "2026-11-20T13:00:09", "u1", campaign_id="c-iam", message_variation_id="m1",
+              button_id="0"),
     ]
 
 
@@ -56,7 +58,10 @@ def _build(defs: dg.Definitions, instance: dg.DagsterInstance, first: date, last
 def _break_campaign_row(url: str) -> None:
     with make_engine(url).begin() as conn:
         conn.execute(
-            sa.text("update campaign_daily_stats set bounces = -1, unique_opens = opens + 5 where campaign_id = 'c-email' and event_date = :d"),
+            sa.text(
+                "update campaign_daily_stats set bounces = -1, unique_opens = opens + 5 "
+                "where campaign_id = 'c-email' and event_date = :d"
+            ),
             {"d": DAY},
         )
 
@@ -105,7 +110,9 @@ def test_broken_rollup_rows_fail_measure_and_reconciliation_checks_and_hold_only
     assert counts.metadata["error_partitions"].value == ["2026-11-20"]
     assert "campaign_id=c-email" in counts.metadata["offending_keys"].value and "bounces=-1" in counts.metadata["offending_keys"].value
     uniques = failed[("campaign_daily_stats", "uniques_do_not_exceed_totals")]
-    assert uniques.metadata["failed_expectations"].value == ["expect_column_pair_values_a_to_be_greater_than_b(column_A=opens, column_B=unique_opens)"]
+    assert uniques.metadata["failed_expectations"].value == [
+        "expect_column_pair_values_a_to_be_greater_than_b(column_A=opens, column_B=unique_opens)"
+    ]
     assert "opens=3, unique_opens=8" in uniques.metadata["offending_keys"].value
     assert _held(instance, DAY_BEFORE) == set()
     assert _held(instance, DAY_BEFORE, DAY) == {(*key, "2026-11-20") for key in failed}

@@ -45,7 +45,8 @@ def _build_stg(defs: dg.Definitions, instance: dg.DagsterInstance) -> dict[str, 
 
 def _day_events() -> list[dict]:
     send = lambda at, user: event("users.messages.email.Send", f"2026-11-20T{at}", user, campaign_id="c1", message_variation_id="v1")
-    return [send("09:00:00", "u1"), send("09:00:01", "u2"), event("users.messages.email.Open", "2026-11-20T10:00:00", "u1", campaign_id="c1", event_id="open-1")]
+    opened = event("users.messages.email.Open", "2026-11-20T10:00:00", "u1", campaign_id="c1", event_id="open-1")
+    return [send("09:00:00", "u1"), send("09:00:01", "u2"), opened]
 
 
 def _write_bad_rows(url: str) -> None:

@@ -35,7 +35,8 @@ def test_every_daily_stats_mart_and_the_events_have_a_suite_whose_expectations_b
 def test_columns_expand_to_one_expectation_each_and_errors_gate_reports():
     stg = load_suite(SUITES_DIR / "stg_currents__events.yml")
     required = next(c for c in stg.checks if c.name == "events_have_required_fields")
-    assert [e.kwargs["column"] for e in required.expectations] == ["event_id", "event_type", "action", "occurred_at", "event_date", "user_id"]
+    columns = [e.kwargs["column"] for e in required.expectations]
+    assert columns == ["event_id", "event_type", "action", "occurred_at", "event_date", "user_id"]
     assert required.blocking and required.gates_reports
     volume = next(c for c in stg.checks if c.name == "event_volume_is_usual")
     assert not volume.blocking and not volume.gates_reports
@@ -99,7 +100,10 @@ ROWS = {
         ("expect_column_values_to_be_between", {"column": "d", "min_value": dt.date(2026, 1, 1), "max_value": dt.date(2026, 1, 3)}),
         ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": "b", "or_equal": True}),
         ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": "b"}),
-        ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": "b", "ignore_row_if": "either_value_is_missing"}),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {"column_A": "a", "column_B": "b", "ignore_row_if": "either_value_is_missing"},
+        ),
         ("expect_column_pair_values_to_be_equal", {"column_A": "a", "column_B": "b"}),
     ],
 )

@@ -21,7 +21,7 @@ def _checks_on(asset: str) -> list[dg.AssetChecksDefinition]:
 
 def _sends(day: date, count: int, prefix: str) -> list[dict]:
     return [
-        event("users.messages.email.Send", f"{day.isoformat()}T{h % 24:02d}:00:00", f"{prefix}-u{h}", campaign_id="c1", message_variation_id="v1")
+        event("users.messages.email.Send", f"{day}T{h % 24:02d}:00:00", f"{prefix}-u{h}", campaign_id="c1", message_variation_id="v1")
         for h in range(count)
     ]
 
@@ -56,7 +56,9 @@ def _land(landing, hour: datetime, name: str) -> None:
 
 
 def _ingest(url: str, home, landing, instance: dg.DagsterInstance) -> dg.AssetCheckEvaluation:
-    defs = dg.Definitions(assets=[raw_currents_events], asset_checks=_checks_on("raw_currents_events"), resources=resources(url, home, landing))
+    defs = dg.Definitions(
+        assets=[raw_currents_events], asset_checks=_checks_on("raw_currents_events"), resources=resources(url, home, landing)
+    )
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance)
     assert result.success, "a stale landing zone must not stop ingestion"
     return result.get_asset_check_evaluations()[0]

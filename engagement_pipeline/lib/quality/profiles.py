@@ -121,14 +121,14 @@ def funnel_window(ctx: ProfileContext) -> Profile:
     return Profile(read(ctx, sql, values), {"funnel_window": f"outcomes of day D <= {sends} of days D-{lookback} .. D"})
 
 
-def _sums(ctx: ProfileContext, table: str, by: list[str], stats: list[str], where: str = "") -> pd.DataFrame:
+def sums(ctx: ProfileContext, table: str, by: list[str], stats: list[str], where: str = "") -> pd.DataFrame:
     identifiers(ctx, [*by, *stats], table)
     sums = ", ".join(f"cast(coalesce(sum({s}), 0) as bigint) as {s}" for s in stats)
     clause = window_sql(ctx) + (f" and {where}" if where else "")
     return read(ctx, f"select {', '.join(by)}, {sums} from {_name(ctx, table)} where {clause} group by {', '.join(by)}")
 
 
-def _long(frame: pd.DataFrame, by: list[str], stats: list[str], value: str) -> pd.DataFrame:
+def long_frame(frame: pd.DataFrame, by: list[str], stats: list[str], value: str) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=[*by, "stat", value])
     return frame.melt(id_vars=by, value_vars=stats, var_name="stat", value_name=value)
@@ -147,8 +147,8 @@ def compare(left: pd.DataFrame, right: pd.DataFrame, on: list[str]) -> pd.DataFr
 def sum_of_parts(ctx: ProfileContext) -> Profile:
     """Per `by` key and additive stat: the asset's total and the sum over the `parts` tables."""
     by, stats, parts = param(ctx, "by", list), param(ctx, "stats", list), param(ctx, "parts", list)
-    total = _long(_sums(ctx, ctx.asset, by, stats), by, stats, "total")
-    pieces = [_sums(ctx, part, by, stats) for part in parts]
+    total = long_frame(sums(ctx, ctx.asset, by, stats), by, stats, "total")
+    pieces = [sums(ctx, part, by, stats) for part in parts]
     combined = pd.concat([p for p in pieces if not p.empty]) if any(not p.empty for p in pieces) else pd.DataFrame(columns=[*by, *stats])
     summed = combined.groupby(by, as_index=False)[stats].sum() if not combined.empty else combined
-    return Profile(compare(total, _long(summed, by, stats, "sum_of_parts"), [*by, "stat"]), {"parts": ", ".join(parts)})
+    return Profile(compare(total, long_frame(summed, by, stats, "sum_of_parts"), [*by, "stat"]), {"parts": ", ".join(parts)})

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 
 from engagement_pipeline.lib.currents.ingest import MANIFEST_TABLE
-from engagement_pipeline.lib.quality.profiles import Profile, ProfileContext, _long, _sums, compare, identifiers, param, profile, read, window_sql
+from engagement_pipeline.lib.quality.profiles import (
+    Profile, ProfileContext, compare, identifiers, long_frame, param, profile, read, sums, window_sql,
+)
 
 ALL_CHANNELS = "(all channels)"
 _HOUR = re.compile(r"date=(\d{4}-\d{2}-\d{2}-\d{2})")
@@ -53,8 +55,8 @@ def counted_events(ctx: ProfileContext) -> Profile:
     )
     by = ["event_date", "channel"]
     whole = {s for s in stats if rules[s].get("all_channels")}
-    events_in = _fold_all_channels(_long(counted, by, stats, "events_in"), whole, "events_in")
-    stats_out = _fold_all_channels(_long(_sums(ctx, ctx.asset, by, stats), by, stats, "stats_out"), whole, "stats_out")
+    events_in = _fold_all_channels(long_frame(counted, by, stats, "events_in"), whole, "events_in")
+    stats_out = _fold_all_channels(long_frame(sums(ctx, ctx.asset, by, stats), by, stats, "stats_out"), whole, "stats_out")
     return Profile(compare(events_in, stats_out, [*by, "stat"]), {"events_table": events})
 
 
