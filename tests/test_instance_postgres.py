@@ -65,18 +65,18 @@ def production_env(monkeypatch, tmp_path: Path, pg_url: str, dagster_db: str) ->
     return home
 
 
-def rows(url: str, sql: str) -> list[tuple]:
+def rows(url: str, sql: str, **params: str) -> list[tuple]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql))]
+            return [tuple(r) for r in conn.execute(sa.text(sql), params)]
     finally:
         engine.dispose()
 
 
 def evaluate(defs: dg.Definitions, instance: dg.DagsterInstance, name: str, cursor: str | None = None) -> str | None:
-    context = dg.build_sensor_context(instance=instance, definitions=defs, resources=defs.resources, sensor_name=name, cursor=cursor)
-    return defs.resolve_sensor_def(name).evaluate_tick(context).cursor
+    with dg.build_sensor_context(instance=instance, definitions=defs, resources=defs.resources, sensor_name=name, cursor=cursor) as context:
+        return defs.resolve_sensor_def(name).evaluate_tick(context).cursor
 
 
 def test_runs_materializations_and_checks_are_stored_in_postgres(production_env, pg_url, dagster_db):
@@ -100,12 +100,11 @@ def test_runs_materializations_and_checks_are_stored_in_postgres(production_env,
             assert instance.get_materialized_partitions(key) == {"2026-11-20", "2026-11-21"}, key.to_user_string()
 
         checks = instance.all_logs(build_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-        evaluations = {e.dagster_event.asset_check_evaluation_data.check_name: e.dagster_event.asset_check_evaluation_data for e in checks}
-        assert "stg_currents__events_grain_is_unique" in evaluations
-        assert {name for name in evaluations if name.endswith("_grain_is_unique")} == {
-            key.name for key in graph.asset_check_keys if key.name.endswith("_grain_is_unique")
-        }
-        assert all(e.passed for e in evaluations.values()), [n for n, e in evaluations.items() if not e.passed]
+        evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in (c.dagster_event.asset_check_evaluation_data for c in checks)}
+        grain = {key for key in evaluations if key[1].endswith("_grain_is_unique")}
+        assert ("stg_currents__events", "stg_currents__events_grain_is_unique") in grain
+        assert grain == {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys if k.name.endswith("_grain_is_unique")}
+        assert all(evaluations[key].passed for key in grain), [key for key in grain if not evaluations[key].passed]
 
     stored_runs = rows(dagster_db, "select run_id, status from runs order by create_timestamp")
     assert stored_runs == [(ingest_run.run_id, "SUCCESS"), (build_run.run_id, "SUCCESS")]
@@ -115,7 +114,8 @@ def test_runs_materializations_and_checks_are_stored_in_postgres(production_env,
         order by partition
     """)
     assert stg_partitions == [("2026-11-20",), ("2026-11-21",)]
-    assert rows(dagster_db, "select count(*) from asset_check_executions where execution_status = 'SUCCEEDED'")[0][0] == len(evaluations)
+    executed = "select count(*) from asset_check_executions where run_id = :run and execution_status in ('SUCCEEDED', 'FAILED')"
+    assert rows(dagster_db, executed, run=build_run.run_id) == [(len(evaluations),)]
     assert rows(pg_url, "select event_date, count(*) from stg_currents__events group by 1 order by 1") == [
         (date(2026, 11, 20), 2), (date(2026, 11, 21), 1),
     ]

@@ -204,6 +204,7 @@ def test_web_ui_lists_the_code_location_and_materializes_a_partition(ui_home, ch
 
         (entry,) = graphql(base, WORKSPACE)["workspaceOrError"]["locationEntries"]
         assert (entry["name"], entry["loadStatus"]) == (LOCATION, "LOADED"), entry
+        assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry["locationOrLoadError"].get("message")
         (repo,) = entry["locationOrLoadError"]["repositories"]
         assert_lists_the_definitions(repo, defs)
         stop_sensors(base)
@@ -242,11 +243,11 @@ def assert_lists_the_definitions(repo: dict, defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     repository = defs.get_repository_def()
     assets = {"/".join(n["assetKey"]["path"]) for n in repo["assetNodes"]}
-    checks = {c["name"] for n in repo["assetNodes"] for c in (n["assetChecksOrError"].get("checks") or [])}
+    checks = {("/".join(n["assetKey"]["path"]), c["name"]) for n in repo["assetNodes"] for c in (n["assetChecksOrError"].get("checks") or [])}
     assert {"raw_currents_events", "stg_currents__events"} <= assets
     assert assets == {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert "stg_currents__events_grain_is_unique" in checks
-    assert checks == {key.name for key in graph.asset_check_keys}
+    assert ("stg_currents__events", "stg_currents__events_grain_is_unique") in checks
+    assert checks == {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert {"ingest_currents_job", "build_models_job"} <= {j["name"] for j in repo["jobs"]}
     assert {s["name"] for s in repo["schedules"]} == {s.name for s in repository.schedule_defs}
     assert {s["name"] for s in repo["sensors"]} == {s.name for s in repository.sensor_defs}
