@@ -120,6 +120,10 @@ def run_model(
     """Write the model (its window for a partitioned model) inside the caller's transaction."""
     sql = render(model, conn.dialect.name).strip().rstrip(";")
     params = {**(params or {}), "start_date": start, "end_date": end}
+    if conn.dialect.name == "postgresql":
+        # Two runs rewriting the same model (a late-data run and a UI backfill) must not interleave
+        # their delete and insert; the lock is held until this transaction ends.
+        conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:model))"), {"model": model.name})
     select = f"select * from (\n{sql}\n) as model"
     wanted = _ensure_table(conn, model, select, params)
     column_list = ", ".join(wanted)
