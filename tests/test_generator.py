@@ -12,7 +12,7 @@ import fastavro
 import pytest
 
 from engagement_pipeline.lib.currents.generator import GenerationSummary, generate_landing_zone
-from engagement_pipeline.lib.currents.reader import decode_file
+from engagement_pipeline.lib.currents.reader import canonical_batch, decode_file
 from engagement_pipeline.lib.currents.schemas import EVENT_TYPES, NOT_INGESTED_EVENT_TYPES, avro_schema
 
 START = date(2025, 3, 1)
@@ -85,7 +85,8 @@ def test_the_pipeline_reader_loads_every_file(zone: Zone) -> None:
         if decoded.skipped:
             skipped.add(decoded.event_type)
         else:
-            assert decoded.events.height == len(zone.records[path])
+            canonical, rejected = canonical_batch(decoded.event_type, [decoded.raw])
+            assert not rejected and canonical.height == len(zone.records[path])
     assert skipped == set(NOT_INGESTED_EVENT_TYPES)
 
 
