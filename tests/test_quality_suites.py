@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.quality.asset_checks import build_quality_checks
 from engagement_pipeline.lib.quality.gx_runner import validate_frame
 from engagement_pipeline.lib.quality.predicates import predicate
 from engagement_pipeline.lib.quality.recheck import recheck_range
@@ -67,6 +68,17 @@ def test_a_bad_suite_file_is_reported_with_its_path_and_field(tmp_path: Path, te
     with pytest.raises(SuiteError) as error:
         load_suite(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_a_check_on_an_unknown_profile_is_refused_when_the_code_location_loads(tmp_path: Path):
+    path = tmp_path / "stg_currents__events.yml"
+    path.write_text(
+        "asset: stg_currents__events\nversion: 1\nchecks:\n  - name: x_is_ok\n    description: a description long enough\n"
+        "    target: daily_volume\n"
+        "    expectations:\n      - {type: expect_column_values_to_not_be_null, columns: [x], severity: error, why: because it matters}\n"
+    )
+    with pytest.raises(SuiteError, match=f"{path}: check x_is_ok: unknown target 'daily_volume'; known: rows, counted_events"):
+        build_quality_checks((load_suite(path),), discover_models())
 
 
 def test_an_aggregate_expectation_on_partition_rows_is_refused_with_a_hint():

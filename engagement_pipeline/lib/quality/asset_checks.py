@@ -7,6 +7,7 @@ from engagement_pipeline.lib.partitions import daily_partitions
 from engagement_pipeline.lib.previews import markdown_table, plain
 from engagement_pipeline.lib.quality.evaluate import evaluate_check
 from engagement_pipeline.lib.quality.outcome import CheckOutcome
+from engagement_pipeline.lib.quality.profiles import PROFILES
 from engagement_pipeline.lib.quality.suite import CheckSpec, Suite, SuiteError
 from engagement_pipeline.lib.resources import PipelineSettings
 from engagement_pipeline.lib.sql_assets import window
@@ -81,13 +82,25 @@ def build_quality_check(check: CheckSpec, model: SqlModel | None) -> dg.AssetChe
     return _check
 
 
+def _validate(suite: Suite, models: dict[str, SqlModel]) -> None:
+    """Refuse at load time what would only fail when the check runs."""
+    if suite.asset not in models and suite.asset not in UNPARTITIONED_ASSETS:
+        raise SuiteError(f"{suite.path}: asset {suite.asset!r} is not a SQL model nor one of {UNPARTITIONED_ASSETS}")
+    model = models.get(suite.asset)
+    for check in suite.checks:
+        where = f"{suite.path}: check {check.name}"
+        if check.target == "rows" and not (model and model.is_partitioned):
+            raise SuiteError(f"{where}: target `rows` needs a partitioned SQL model")
+        if check.target != "rows" and check.target not in PROFILES:
+            raise SuiteError(f"{where}: unknown target {check.target!r}; known: rows, {', '.join(sorted(PROFILES))}")
+        unknown = [dep for dep in check.additional_deps if dep not in models]
+        if unknown:
+            raise SuiteError(f"{where}: additional_deps {unknown} are not SQL models")
+
+
 def build_quality_checks(suites: tuple[Suite, ...], models: dict[str, SqlModel]) -> list[dg.AssetChecksDefinition]:
     checks = []
     for suite in suites:
-        if suite.asset not in models and suite.asset not in UNPARTITIONED_ASSETS:
-            raise SuiteError(f"{suite.path}: asset {suite.asset!r} is not a SQL model nor one of {UNPARTITIONED_ASSETS}")
-        for dep in (d for c in suite.checks for d in c.additional_deps):
-            if dep not in models:
-                raise SuiteError(f"{suite.path}: additional_deps names {dep!r}, which is not a SQL model")
+        _validate(suite, models)
         checks.extend(build_quality_check(check, models.get(suite.asset)) for check in suite.checks)
     return checks
