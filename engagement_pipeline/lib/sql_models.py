@@ -137,6 +137,9 @@ def run_model(
     else:
         conn.execute(sa.text(f"delete from {model.name}"))
     conn.execute(sa.text(f"insert into {model.name} ({column_list}) {select}"), params)
+    if conn.dialect.name == "postgresql":
+        # Fresh statistics, or the planner picks nested loops over the next model's inputs.
+        conn.execute(sa.text(f"analyze {model.name}"))
     return _count(conn, model, start, end)
 
 
@@ -154,6 +157,8 @@ def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dic
         existing = None
     if existing is None:
         conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
+        if model.is_partitioned and conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"create index {model.name}_{model.partition_by}_idx on {model.name} ({model.partition_by})"))
     _VERIFIED[verified] = wanted
     return wanted
 

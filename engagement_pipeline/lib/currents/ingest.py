@@ -94,6 +94,9 @@ def ingest(
             log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
             batch, batch_rows = [], 0
     _flush(engine, batch, summary)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"analyze {RAW_TABLE}"))
     return summary
 
 
