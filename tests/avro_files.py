@@ -11,7 +11,7 @@ _NULLABLE = ["null", "string"]
 
 def email_schema(event_type: str = "users.messages.email.Send") -> dict:
     fields = [
-        {"name": "id", "type": _NULLABLE if True else "string", "default": None},
+        {"name": "id", "type": _NULLABLE, "default": None},
         {"name": "user_id", "type": _NULLABLE, "default": None},
         {"name": "time", "type": ["null", "int"], "default": None},
         {"name": "campaign_id", "type": _NULLABLE, "default": None},

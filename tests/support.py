@@ -60,7 +60,7 @@ def resources(url: str, home: Path, landing: Path | None = None, **settings) -> 
     }
 
 
-def model_assets(defs: dg.Definitions | None = None) -> list[dg.AssetsDefinition]:
+def model_assets() -> list[dg.AssetsDefinition]:
     from engagement_pipeline.defs.ingest.assets import braze_catalog
     from engagement_pipeline.defs.models import assets, checks
 

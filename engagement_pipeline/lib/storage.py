@@ -103,14 +103,6 @@ class ObjectStore:
                 shutil.copyfileobj(src, tmp)
         os.replace(tmp.name, target)
 
-    def write_bytes(self, key: str, data: bytes) -> None:
-        with tempfile.NamedTemporaryFile(delete=False) as tmp:
-            tmp.write(data)
-        try:
-            self.write_file(key, Path(tmp.name))
-        finally:
-            os.unlink(tmp.name)
-
     def link(self, key: str, expires_in: timedelta) -> str:
         """A presigned SigV4 GET URL on S3; the absolute file path locally."""
         if self.is_s3:
