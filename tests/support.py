@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, polars_schema
 from engagement_pipeline.lib.currents.event_types import EVENT_TYPES
-from engagement_pipeline.lib.currents.ingest import RAW_TABLE, ensure_tables
+from engagement_pipeline.lib.currents.ingest import append_new_events, ensure_tables
 from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.warehouse import Warehouse, bulk_load, make_engine
+from engagement_pipeline.lib.warehouse import Warehouse, make_engine
 
 _ids = itertools.count(1)
 
@@ -48,7 +48,7 @@ def load_events(url: str, rows: list[dict]) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         ensure_tables(conn)
-        bulk_load(conn, RAW_TABLE, pl.DataFrame(rows, schema=polars_schema(RAW_COLUMNS)))
+        append_new_events(conn, pl.DataFrame(rows, schema=polars_schema(RAW_COLUMNS)))
 
 
 def resources(url: str, home: Path, landing: Path | None = None, **settings) -> dict:

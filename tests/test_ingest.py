@@ -25,10 +25,16 @@ def test_each_file_loads_once_and_duplicates_across_files_are_dropped(warehouse_
     ])
     first = ingest(warehouse_url, tmp_path, landing)
     second = ingest(warehouse_url, tmp_path, landing)
+    # a copy re-delivered later, in a file of another hour, by a later run
+    write_events(landing / currents_key("users.messages.email.Send", "2026-11-21-02", "c"), [{"id": "e2", "user_id": "u2", "time": NOV20 + 39600}])
+    third = ingest(warehouse_url, tmp_path, landing)
     materialize_days(warehouse_url, tmp_path, date(2026, 11, 20))
 
-    assert (first["files_loaded"], first["rows_loaded"]) == (2, 3)
+    assert (first["files_loaded"], first["rows_loaded"], first["duplicates_skipped"]) == (2, 2, 1)
     assert (second["files_read"], second["rows_loaded"]) == (0, 0)
+    assert (third["files_loaded"], third["rows_loaded"], third["duplicates_skipped"]) == (1, 0, 1)
+    raw = table(warehouse_url, "select event_id, source_file from raw_currents_events order by 1")
+    assert [(r["event_id"], r["source_file"].rsplit("/", 1)[-1]) for r in raw] == [("e1", "a.avro"), ("e2", "b.avro")]
     assert [r["event_id"] for r in table(warehouse_url, "select event_id from stg_currents__events order by 1")] == ["e1", "e2"]
 
 

@@ -12,6 +12,48 @@ with events as (
 
 ),
 
+{% if dialect == 'duckdb' %}
+-- One pass: each component's latest named event per level (a struct compares field by field),
+-- then the level's latest over its components (max is associative). Same result as the windows.
+components as (
+
+    select
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        max({'named': coalesce(message_name, '') <> '', 'at': occurred_at, 'id': event_id, 'name': message_name}) as message_pick,
+        max({'named': coalesce(variation_name, '') <> '', 'at': occurred_at, 'id': event_id, 'name': variation_name}) as variation_pick,
+        max({'named': coalesce(step_name, '') <> '', 'at': occurred_at, 'id': event_id, 'name': step_name}) as step_pick,
+        cast(count(*) as bigint) as events,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from events
+    group by event_date, message_kind, message_id, variation_id, step_id, channel
+
+),
+
+final as (
+
+    select
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        nullif(max(message_pick) over (partition by event_date, message_kind, message_id).name, '') as message_name,
+        nullif(max(variation_pick) over (partition by event_date, message_kind, message_id, variation_id).name, '') as variation_name,
+        nullif(max(step_pick) over (partition by event_date, message_kind, message_id, variation_id, step_id).name, '') as step_name,
+        events,
+        first_seen_at,
+        last_seen_at
+    from components
+
+)
+{% else %}
 named as (
 
     select
@@ -51,5 +93,6 @@ final as (
     group by event_date, message_kind, message_id, variation_id, step_id, channel
 
 )
+{% endif %}
 
 select * from final

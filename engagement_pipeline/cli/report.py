@@ -30,10 +30,10 @@ def _options() -> dict:
 def _catalog() -> tuple[list[CatalogEntry] | None, str]:
     """The warehouse's message catalog, or None and why it could not be read."""
     from engagement_pipeline.lib.reports.catalog import load_catalog
-    from engagement_pipeline.lib.warehouse import make_engine
+    from engagement_pipeline.lib.warehouse import duckdb_path, make_engine
 
     url = defaults()["ENGAGEMENT_WAREHOUSE_URL"]
-    if url.startswith("duckdb:") and not Path(url.removeprefix("duckdb:///")).expanduser().is_file():
+    if url.startswith("duckdb:") and not duckdb_path(url).is_file():
         return None, "no warehouse yet; message ids and tags not checked"
     try:
         with make_engine(url).connect() as conn:

@@ -3,8 +3,9 @@
 A model is one `.sql` file whose stem is its table (and asset) name. It is a
 Jinja2 template: `{{ ref('other') }}` names an upstream model or source table
 (the dependency graph comes from these tokens) and `{{ config(...) }}` declares
-how it is written (`materialized='partitioned'` with `partition_by`, or
-`'table'`) and its grain (`unique_key`). Window bounds and other values are bound
+how it is written (`materialized='partitioned'` with `partition_by`, `'table'`,
+or `'view'`: no copy of the rows, for thin layers over a large table, still
+partitioned by `partition_by` for its checks) and its grain (`unique_key`). Window bounds and other values are bound
 parameters (`:start_date`, `:end_date`, end exclusive), never formatted into SQL.
 A partitioned write deletes the window and inserts it in one transaction, so
 re-running a window never double counts.
@@ -40,7 +41,18 @@ class SqlModel:
 
     @property
     def is_partitioned(self) -> bool:
-        return self.materialized == "partitioned"
+        """Partitioned by day as an asset (a partitioned table, or a view with `partition_by`)."""
+        return self.partition_by is not None
+
+    @property
+    def checks_grain(self) -> bool:
+        """Whether the grain gets its own uniqueness check: not when `grain_follows_from` names the
+        checked models it is a filter or a one-to-one join of (a check that cannot fail on its own)."""
+        return bool(self.unique_key) and not self.settings.get("grain_follows_from")
+
+    @property
+    def is_view(self) -> bool:
+        return self.materialized == "view"
 
 
 class SqlModelError(ValueError):
@@ -70,8 +82,10 @@ def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
 
     _environment().from_string(text).render(ref=lambda name: name, config=config, dialect="duckdb")
     materialized = captured.get("materialized", "table")
-    if materialized not in ("partitioned", "table"):
-        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned' or 'table'")
+    if materialized not in ("partitioned", "table", "view"):
+        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table' or 'view'")
+    if materialized == "table" and captured.get("partition_by"):
+        raise SqlModelError(f"{path}: partition_by needs materialized='partitioned' (or 'view')")
     if materialized == "partitioned" and not captured.get("partition_by"):
         raise SqlModelError(f"{path}: a partitioned model needs config(partition_by='<date column>')")
     return SqlModel(
@@ -124,10 +138,13 @@ def run_model(
         # Two runs rewriting the same model (a late-data run and a UI backfill) must not interleave
         # their delete and insert; the lock is held until this transaction ends.
         conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:model))"), {"model": model.name})
+    if model.is_view:
+        _replace_view(conn, model, sql)
+        return _count(conn, model, start, end) if model.is_partitioned and start is not None else 0
     select = f"select * from (\n{sql}\n) as model"
     wanted = _ensure_table(conn, model, select, params)
     column_list = ", ".join(wanted)
-    if model.is_partitioned:
+    if model.materialized == "partitioned":
         if start is None or end is None:
             raise SqlModelError(f"{model.name}: a partitioned model needs a window (start and end dates)")
         conn.execute(
@@ -143,6 +160,34 @@ def run_model(
     return _count(conn, model, start, end)
 
 
+def _relation_kind(conn: sa.Connection, name: str) -> str | None:
+    """'table', 'view' or None (information_schema spells them 'BASE TABLE' and 'VIEW')."""
+    kind = conn.execute(
+        sa.text("select table_type from information_schema.tables where table_name = :t"), {"t": name}
+    ).scalar()
+    return None if kind is None else ("view" if kind.upper() == "VIEW" else "table")
+
+
+def _replace_view(conn: sa.Connection, model: SqlModel, sql: str) -> None:
+    """(Re)define the view; a table of the same name (an older version of the model) is dropped."""
+    if ":start_date" in sql or ":end_date" in sql:
+        raise SqlModelError(f"{model.name}: a view cannot use :start_date/:end_date; readers filter it")
+    if _relation_kind(conn, model.name) == "table":
+        conn.execute(sa.text(f"drop table {model.name}"))
+    statement = sa.text(f"create or replace view {model.name} as\n{sql}")
+    if conn.dialect.name != "postgresql":
+        conn.execute(statement)
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(statement)
+    except sa.exc.DBAPIError:
+        # PostgreSQL refuses `create or replace` when the columns change: drop it (and the views
+        # built on it, re-created when their own assets are materialized) and create it anew.
+        conn.execute(sa.text(f"drop view {model.name} cascade"))
+        conn.execute(statement)
+
+
 def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dict) -> list[str]:
     """Create the model's table, or recreate it when the model's columns changed (checked once per process)."""
     verified = (str(conn.engine.url), model.name, hash(model.template))
@@ -152,8 +197,8 @@ def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dic
     wanted = list(probe.keys())
     probe.close()
     existing = _columns(conn, model.name)
-    if existing is not None and existing != wanted:
-        conn.execute(sa.text(f"drop table {model.name}"))
+    if existing is not None and (existing != wanted or _relation_kind(conn, model.name) == "view"):
+        conn.execute(sa.text(f"drop {_relation_kind(conn, model.name)} {model.name}"))
         existing = None
     if existing is None:
         conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)

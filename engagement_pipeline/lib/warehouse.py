@@ -22,10 +22,15 @@ from pydantic import Field
 _ENGINES: dict[str, sa.Engine] = {}
 
 
+def duckdb_path(url: str) -> Path:
+    """The database file of a `duckdb:///<path>[?setting=value&...]` URL (settings such as memory_limit)."""
+    return Path(url.removeprefix("duckdb:///").split("?", 1)[0]).expanduser()
+
+
 def make_engine(url: str) -> sa.Engine:
     if url not in _ENGINES:
         if url.startswith("duckdb:"):
-            Path(url.removeprefix("duckdb:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            duckdb_path(url).parent.mkdir(parents=True, exist_ok=True)
             _ENGINES[url] = sa.create_engine(url, pool_size=1, max_overflow=8)
         else:
             _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)

@@ -38,6 +38,7 @@ def raw_currents_events(
             "files_skipped": summary.files_skipped,
             "files_quarantined": summary.files_quarantined,
             "rows_loaded": summary.rows_loaded,
+            "duplicates_skipped": summary.duplicates_skipped,
             "records_quarantined": summary.rows_quarantined,
             "skipped_event_types": dg.MetadataValue.json(dict(summary.skipped_event_types)),
             "rows_by_event_type": dg.MetadataValue.json(dict(summary.rows_by_event_type)),

@@ -4,8 +4,12 @@ A manifest row per object (key + etag) is written in the same transaction as the
 object's events, so a crash never leaves a file half-loaded or loaded twice. A
 corrupt file, or records missing `id`/`time`/`user_id`, go to the quarantine
 table with their reason while everything else loads; a fixed file dropped again
-(new etag) is loaded. Re-delivered events are kept here and deduplicated on `id`
-by the staging model.
+(new etag) is loaded. Re-delivered events (Currents delivers at least once) are
+dropped here: an event (id and event type) already in the raw table, or seen
+earlier in the same load (files in key order), is not inserted again, so the raw
+table holds one row per event and the staging model is a plain view over it. Two
+events of different types sharing an id are both kept (the staging grain check
+reports them).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ QUARANTINE_COLUMNS = {
     "source_file": "varchar", "event_type": "varchar", "event_id": "varchar", "reason": "varchar",
     "record_json": "varchar", "quarantined_at": "timestamp",
 }
-FLUSH_ROWS = 1_000_000
+FLUSH_ROWS = 250_000
 
 
 @dataclass
@@ -48,6 +52,7 @@ class IngestSummary:
     files_quarantined: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    duplicates_skipped: int = 0
     skipped_event_types: Counter = field(default_factory=Counter)
     rows_by_event_type: Counter = field(default_factory=Counter)
     days_touched: set[date] = field(default_factory=set)
@@ -142,15 +147,56 @@ def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | 
         quarantine.extend(rejected)
         summary.rows_by_event_type[event_type] += canonical.height
     events = pl.concat(frames, how="vertical").with_columns(pl.lit(now).alias("loaded_at")) if frames else None
-    _account(manifest, quarantine, events, summary)
     if not manifest:
         return
     with engine.begin() as conn:
         if events is not None:
-            bulk_load(conn, RAW_TABLE, events)
+            decoded_rows = events.height
+            events = append_new_events(conn, events)
+            summary.duplicates_skipped += decoded_rows - events.height
+        _account(manifest, quarantine, events, summary)
         bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(manifest, schema=_schema(MANIFEST_COLUMNS)))
         if quarantine:
             bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(quarantine, schema=_schema(QUARANTINE_COLUMNS)))
+
+
+def append_new_events(conn: sa.Connection, events: pl.DataFrame) -> pl.DataFrame:
+    """Insert the events (id + event type) not in the raw table yet (the first copy wins); returns those inserted.
+
+    A copy of an event has the same time, so only the raw rows of the batch's days are searched."""
+    key = ["event_id", "event_type"]
+    events = events.unique(subset=key, keep="first", maintain_order=True)
+    seen = _loaded_ids(conn, events.select(*key, "event_date"))
+    if seen.height:
+        events = events.join(seen, on=key, how="anti")
+    bulk_load(conn, RAW_TABLE, events)
+    return events
+
+
+def _loaded_ids(conn: sa.Connection, ids: pl.DataFrame) -> pl.DataFrame:
+    if ids.is_empty():
+        return ids.select("event_id", "event_type")
+    first, last = ids["event_date"].min(), ids["event_date"].max()
+    query = (
+        f"select r.event_id, r.event_type from {RAW_TABLE} r join {{ids}} i"
+        " on r.event_id = i.event_id and r.event_type = i.event_type and r.event_date = i.event_date"
+        " where r.event_date >= :first and r.event_date <= :last"
+    )
+    if conn.dialect.name == "duckdb":
+        raw = conn.connection.driver_connection
+        raw.register("_batch_ids", ids.to_arrow())
+        try:
+            found = raw.execute(query.format(ids="_batch_ids").replace(":first", "?").replace(":last", "?"), [first, last])
+            return pl.from_arrow(found.fetch_arrow_table()).cast(pl.String)
+        finally:
+            raw.unregister("_batch_ids")
+    conn.execute(sa.text(
+        "create temporary table if not exists _batch_ids (event_id varchar, event_type varchar, event_date date) on commit drop"
+    ))
+    conn.execute(sa.text("truncate _batch_ids"))
+    bulk_load(conn, "_batch_ids", ids)
+    rows = conn.execute(sa.text(query.format(ids="_batch_ids")), {"first": first, "last": last}).fetchall()
+    return pl.DataFrame(rows, schema={"event_id": pl.String, "event_type": pl.String}, orient="row")
 
 
 def _account(manifest: list[dict], quarantine: list[dict], events: pl.DataFrame | None, summary: IngestSummary) -> None:

@@ -47,7 +47,7 @@ def gating_checks() -> tuple[GatingCheck, ...]:
     found = [
         GatingCheck(dg.AssetCheckKey(dg.AssetKey(m.name), f"{m.name}_grain_is_unique"), m.is_partitioned)
         for m in models.values()
-        if m.unique_key
+        if m.checks_grain
     ]
     for suite in load_suites():
         partitioned = suite.asset in models and models[suite.asset].is_partitioned

@@ -1,0 +1,40 @@
+-- Every message event with its message key. Grain: event_id. Partitioned by event_date.
+-- Input: stg_currents__events (events without a campaign or Canvas id, and SessionStart, are
+-- left out). Key: message_kind 'canvas' when the event has a Canvas id or step id, else
+-- 'campaign'; message_id, variation_id, step_id ('' when absent, never NULL). channel is the
+-- event's own (NULL for conversions, control enrolments, Canvas entries: see
+-- int_events__attributed). A view: readers filter on event_date.
+{{ config(materialized='view', partition_by='event_date', unique_key=['event_id'], grain_follows_from=['stg_currents__events']) }}
+
+with events as (
+
+    select
+        *,
+        coalesce(canvas_id, canvas_step_id) is not null as is_canvas
+    from {{ ref('stg_currents__events') }}
+    where action <> 'session_start'
+        and coalesce(canvas_id, canvas_step_id, campaign_id) is not null
+
+)
+
+select
+    event_id,
+    event_date,
+    occurred_at,
+    event_type,
+    action,
+    user_id,
+    case when is_canvas then 'canvas' else 'campaign' end as message_kind,
+    case when is_canvas then coalesce(canvas_id, '') else campaign_id end as message_id,
+    case when is_canvas then coalesce(canvas_variation_id, '') else coalesce(message_variation_id, '') end as variation_id,
+    coalesce(canvas_step_id, '') as step_id,
+    channel,
+    case when is_canvas then canvas_name else campaign_name end as message_name,
+    case when is_canvas then canvas_variation_name else message_variation_name end as variation_name,
+    canvas_step_name as step_name,
+    platform,
+    button_id,
+    button_string,
+    is_machine_open,
+    is_bot_click
+from events
