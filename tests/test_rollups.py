@@ -334,3 +334,18 @@ def test_message_catalog_and_components(warehouse_url, tmp_path):
     assert [(r["channel"], r["message_name"], r["variation_name"], r["first_event_date"]) for r in components] == [
         ("email", "Spring sale", "Push A", DAY), ("push", "Spring sale", "Push A", NEXT),
     ]
+
+
+def test_a_days_names_are_the_latest_named_events(warehouse_url, tmp_path):
+    """Latest event time wins, an empty name never does, a tie on time goes to the higher event id."""
+    send = sender("email", campaign_id="c-ren", message_variation_id="v1")
+    load_events(warehouse_url, [
+        send("Send", "08:00:00", "u1", campaign_name="First", message_variation_name="Var 1", event_id="e-01"),
+        send("Delivery", "09:00:00", "u1", campaign_name="", message_variation_name="", event_id="e-02"),
+        send("Open", "10:00:00", "u1", campaign_name="Tied low", message_variation_name="Var 2", event_id="e-03"),
+        send("Click", "10:00:00", "u1", campaign_name="Tied high", message_variation_name=None, event_id="e-04"),
+    ])
+    run(warehouse_url, tmp_path, DAY)
+
+    rows = table(warehouse_url, "select channel, message_name, variation_name, events from int_messages__daily where message_id = 'c-ren'")
+    assert rows == [{"channel": "email", "message_name": "Tied high", "variation_name": "Var 2", "events": 4}]

@@ -13,9 +13,10 @@ with events as (
 ),
 
 {% if dialect == 'duckdb' %}
--- One pass: each component's latest named event per level (a struct compares field by field),
--- then the level's latest over its components (max is associative). Same result as the windows.
-components as (
+-- One pass over the events, grouped with their names (a handful of name combinations per
+-- component), then each level's latest named row among those groups: a struct compares field by
+-- field and a maximum of group maxima is the maximum, so this equals the windows below.
+named_groups as (
 
     select
         event_date,
@@ -24,14 +25,29 @@ components as (
         variation_id,
         step_id,
         channel,
-        max({'named': coalesce(message_name, '') <> '', 'at': occurred_at, 'id': event_id, 'name': message_name}) as message_pick,
-        max({'named': coalesce(variation_name, '') <> '', 'at': occurred_at, 'id': event_id, 'name': variation_name}) as variation_pick,
-        max({'named': coalesce(step_name, '') <> '', 'at': occurred_at, 'id': event_id, 'name': step_name}) as step_pick,
-        cast(count(*) as bigint) as events,
+        message_name,
+        variation_name,
+        step_name,
+        max({'at': occurred_at, 'id': event_id}) as latest,
+        count(*) as events,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at
     from events
-    group by event_date, message_kind, message_id, variation_id, step_id, channel
+    group by event_date, message_kind, message_id, variation_id, step_id, channel, message_name, variation_name, step_name
+
+),
+
+picked as (
+
+    select
+        *,
+        max({'named': coalesce(message_name, '') <> '', 'at': latest.at, 'id': latest.id, 'name': message_name})
+            over (partition by event_date, message_kind, message_id) as message_pick,
+        max({'named': coalesce(variation_name, '') <> '', 'at': latest.at, 'id': latest.id, 'name': variation_name})
+            over (partition by event_date, message_kind, message_id, variation_id) as variation_pick,
+        max({'named': coalesce(step_name, '') <> '', 'at': latest.at, 'id': latest.id, 'name': step_name})
+            over (partition by event_date, message_kind, message_id, variation_id, step_id) as step_pick
+    from named_groups
 
 ),
 
@@ -44,13 +60,14 @@ final as (
         variation_id,
         step_id,
         channel,
-        nullif(max(message_pick) over (partition by event_date, message_kind, message_id).name, '') as message_name,
-        nullif(max(variation_pick) over (partition by event_date, message_kind, message_id, variation_id).name, '') as variation_name,
-        nullif(max(step_pick) over (partition by event_date, message_kind, message_id, variation_id, step_id).name, '') as step_name,
-        events,
-        first_seen_at,
-        last_seen_at
-    from components
+        nullif(max(message_pick.name), '') as message_name,
+        nullif(max(variation_pick.name), '') as variation_name,
+        nullif(max(step_pick.name), '') as step_name,
+        cast(sum(events) as bigint) as events,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from picked
+    group by event_date, message_kind, message_id, variation_id, step_id, channel
 
 )
 {% else %}

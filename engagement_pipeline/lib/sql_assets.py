@@ -51,8 +51,11 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         # A view's preview is any ten rows: sorting a day of raw events costs seconds.
         order = f" order by {', '.join(model.unique_key)}" if model.unique_key and not model.is_view else ""
         preview = warehouse.read_frame(f"select * from {model.name}{where}{order} limit 10", {"s": start, "e": end})
-        context.log.info(f"{model.name}: {rows:,} rows" + (f" for {start} .. {end}" if partitioned else ""))
-        metadata = {"dagster/row_count": int(rows), "preview": markdown_table(preview)}
+        counted = f"{rows:,} rows" if rows is not None else "view (rows not counted)"
+        context.log.info(f"{model.name}: {counted}" + (f" for {start} .. {end}" if partitioned else ""))
+        metadata = {"preview": markdown_table(preview)}
+        if rows is not None:
+            metadata["dagster/row_count"] = int(rows)
         if partitioned:
             metadata["window"] = f"{start} .. {end} (end exclusive)"
         return dg.MaterializeResult(metadata=metadata)

@@ -130,8 +130,9 @@ def run_model(
     start: date | None = None,
     end: date | None = None,
     params: dict | None = None,
-) -> int:
-    """Write the model (its window for a partitioned model) inside the caller's transaction."""
+) -> int | None:
+    """Write the model (its window for a partitioned model) inside the caller's transaction; its row count
+    (of the window), or None for a view declared with `row_count=false` (counting it means computing it)."""
     sql = render(model, conn.dialect.name).strip().rstrip(";")
     params = {**(params or {}), "start_date": start, "end_date": end}
     if conn.dialect.name == "postgresql":
@@ -140,7 +141,9 @@ def run_model(
         conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:model))"), {"model": model.name})
     if model.is_view:
         _replace_view(conn, model, sql)
-        return _count(conn, model, start, end) if model.is_partitioned and start is not None else 0
+        if not model.settings.get("row_count", True) or (model.is_partitioned and start is None):
+            return None
+        return _count(conn, model, start, end)
     select = f"select * from (\n{sql}\n) as model"
     wanted = _ensure_table(conn, model, select, params)
     column_list = ", ".join(wanted)
