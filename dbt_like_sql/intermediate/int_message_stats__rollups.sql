@@ -1,7 +1,8 @@
 -- The stats of int_message_stats__daily rolled up to the levels the marts report, per day:
 -- rollup_level 'channel' (event_date, channel), 'message' (+ message_kind, message_id) and
 -- 'component' (+ variation_id, step_id); keys a level does not have are ''. Counts are summed;
--- uniques are recounted as distinct users from int_user_touches__daily (never summed).
+-- uniques are recounted as distinct users from int_user_touches__daily (never summed; a component's
+-- are int_message_stats__daily's own).
 -- Grain: event_date, rollup_level, message_kind, message_id, variation_id, step_id, channel.
 -- Inputs: int_message_stats__daily, int_user_touches__daily. Rates: int_message_stats__rated.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'rollup_level', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel']) }}
@@ -56,14 +57,12 @@ summed as (
 
 uniques as (
 
+    -- Channel and message levels recount distinct users; a component's uniques are the day's
+    -- uniques of int_message_stats__daily already (one row per component).
     select
-        case
-            when grouping(message_kind) = 1 then 'channel'
-            when grouping(variation_id) = 1 then 'message'
-            else 'component'
-        end as rollup_level,
+        case when grouping(message_kind) = 1 then 'channel' else 'message' end as rollup_level,
         event_date, coalesce(message_kind, '') as message_kind, coalesce(message_id, '') as message_id,
-        coalesce(variation_id, '') as variation_id, coalesce(step_id, '') as step_id, channel,
+        '' as variation_id, '' as step_id, channel,
         cast(count(distinct user_id) filter (where stat = 'unique_opens') as bigint) as unique_opens,
         cast(count(distinct user_id) filter (where stat = 'unique_clicks') as bigint) as unique_clicks,
         cast(count(distinct user_id) filter (where stat = 'unique_impressions') as bigint) as unique_impressions,
@@ -72,9 +71,15 @@ uniques as (
     from touches
     group by grouping sets (
         (event_date, channel),
-        (event_date, message_kind, message_id, channel),
-        (event_date, message_kind, message_id, variation_id, step_id, channel)
+        (event_date, message_kind, message_id, channel)
     )
+
+    union all
+
+    select
+        'component', event_date, message_kind, message_id, variation_id, step_id, channel,
+        unique_opens, unique_clicks, unique_impressions, unique_recipients, unique_conversions
+    from stats
 
 ),
 
