@@ -21,7 +21,7 @@ class EnvVarDoc:
 
 ENV_VARS: tuple[EnvVarDoc, ...] = (
     EnvVarDoc("ENGAGEMENT_HOME", "./.engagement", "Data folder of the embedded default: DuckDB file, Dagster home, local landing zone, reports and outbox."),
-    EnvVarDoc("ENGAGEMENT_WAREHOUSE_URL", "duckdb:///$ENGAGEMENT_HOME/warehouse.duckdb", "`duckdb:///<path>` or `postgresql+psycopg2://user:pass@host:5432/db`."),
+    EnvVarDoc("ENGAGEMENT_WAREHOUSE_URL", "duckdb:///$ENGAGEMENT_HOME/warehouse.duckdb", "`duckdb:///<path>` or `postgresql+psycopg2://user:pass@host:5432/db`. DuckDB settings go in the query string (`?memory_limit=4GB&threads=4`); memory_limit defaults to 1GB, beyond which DuckDB spills to disk."),
     EnvVarDoc("ENGAGEMENT_LANDING_URL", "$ENGAGEMENT_HOME/landing", "Local folder or `s3://bucket/prefix` holding Braze Currents exports."),
     EnvVarDoc("ENGAGEMENT_REPORTS_URL", "$ENGAGEMENT_HOME/reports", "Local folder or `s3://bucket/prefix` for report files."),
     EnvVarDoc("ENGAGEMENT_S3_ENDPOINT_URL", "(AWS_ENDPOINT_URL, else AWS)", "Endpoint of an S3-compatible store (MinIO, moto, ...). Credentials come from the standard AWS chain."),

@@ -20,6 +20,9 @@ import sqlalchemy as sa
 from pydantic import Field
 
 _ENGINES: dict[str, sa.Engine] = {}
+# DuckDB's own default takes 80% of RAM; a bounded pool spills large joins and aggregates to
+# `<file>.tmp/` instead. A setting in the URL (`?memory_limit=4GB&threads=4`) wins.
+DUCKDB_DEFAULTS = {"memory_limit": "1GB"}
 
 
 def duckdb_path(url: str) -> Path:
@@ -31,7 +34,8 @@ def make_engine(url: str) -> sa.Engine:
     if url not in _ENGINES:
         if url.startswith("duckdb:"):
             duckdb_path(url).parent.mkdir(parents=True, exist_ok=True)
-            _ENGINES[url] = sa.create_engine(url, pool_size=1, max_overflow=8)
+            settings = {k: v for k, v in DUCKDB_DEFAULTS.items() if k not in sa.engine.make_url(url).query}
+            _ENGINES[url] = sa.create_engine(url, pool_size=1, max_overflow=8, connect_args={"config": settings})
         else:
             _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
     return _ENGINES[url]
