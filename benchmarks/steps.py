@@ -113,7 +113,9 @@ def models(url: str, first: str, last: str) -> None:
 
 
 def limit_models(db: str) -> None:
-    """The limit: one hand-written statement, campaign x variant x channel x day with exact daily uniques."""
+    """The limit: one hand-written statement, campaign x variant x channel x day with exact daily uniques.
+
+    The raw table holds each event once (ingestion drops re-delivered copies), as for our models."""
     import duckdb
 
     con = duckdb.connect(db, read_only=True)
@@ -125,7 +127,6 @@ def limit_models(db: str) -> None:
 LIMIT_SQL = """
 with events as (
     select * from raw_currents_events
-    qualify row_number() over (partition by event_id order by loaded_at) = 1
 )
 select
     event_date, coalesce(campaign_id, canvas_id) as message_id,
@@ -154,11 +155,10 @@ def pandas_models(db: str) -> None:
     started = time.perf_counter()
     frame = con.execute(
         "select event_id, event_date, campaign_id, canvas_id, message_variation_id, canvas_variation_id, canvas_step_id,"
-        " channel, action, user_id, is_machine_open, is_bot_click, loaded_at from raw_currents_events"
+        " channel, action, user_id, is_machine_open, is_bot_click from raw_currents_events"
     ).df()
     loaded = time.perf_counter() - started
     started = time.perf_counter()
-    frame = frame.sort_values("loaded_at").drop_duplicates("event_id")
     frame["message_id"] = frame["campaign_id"].fillna(frame["canvas_id"])
     frame["variation_id"] = frame["message_variation_id"].fillna(frame["canvas_variation_id"])
     keys = ["event_date", "message_id", "variation_id", "canvas_step_id", "channel"]
