@@ -13,9 +13,9 @@ NOV20 = 1_795_132_800
 
 def test_ingests_more_than_a_thousand_objects_from_an_s3_bucket(s3_server, duckdb_url, tmp_path):
     bucket = s3_server.new_bucket()
-    source = write_events(tmp_path / "one.avro", [{"id": "x", "user_id": "u", "time": NOV20}])
     client = s3_server.client()
     for i in range(1005):
+        source = write_events(tmp_path / f"{i}.avro", [{"id": f"x{i}", "user_id": "u", "time": NOV20}])
         key = "exports/" + currents_key("users.messages.email.Send", f"2026-11-20-{i % 24:02d}", f"part-{i:04d}")
         client.put_object(Bucket=bucket, Key=key, Body=source.read_bytes())
     store = ObjectStore(f"s3://{bucket}/exports", endpoint_url=s3_server.endpoint_url)

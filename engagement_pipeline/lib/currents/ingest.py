@@ -174,28 +174,34 @@ def append_new_events(conn: sa.Connection, events: pl.DataFrame) -> pl.DataFrame
 
 
 def _loaded_ids(conn: sa.Connection, ids: pl.DataFrame) -> pl.DataFrame:
+    """The (event_id, event_type) pairs of `ids` already in the raw table.
+
+    The search names the batch's days and event types as constants: raw rows are appended in
+    object-key order (event type, then hour), so DuckDB skips the row groups of other types."""
     if ids.is_empty():
         return ids.select("event_id", "event_type")
-    first, last = ids["event_date"].min(), ids["event_date"].max()
+    types = sorted(ids["event_type"].unique().to_list())
+    params = {"first": ids["event_date"].min(), "last": ids["event_date"].max(), **{f"t{i}": t for i, t in enumerate(types)}}
     query = (
-        f"select r.event_id, r.event_type from {RAW_TABLE} r join {{ids}} i"
+        f"select r.event_id, r.event_type from {RAW_TABLE} r join _batch_ids i"
         " on r.event_id = i.event_id and r.event_type = i.event_type and r.event_date = i.event_date"
         " where r.event_date >= :first and r.event_date <= :last"
+        f" and r.event_type in ({', '.join(f':t{i}' for i in range(len(types)))})"
     )
     if conn.dialect.name == "duckdb":
-        raw = conn.connection.driver_connection
+        raw = conn.connection.driver_connection  # the Arrow table, registered as a view on this connection
         raw.register("_batch_ids", ids.to_arrow())
         try:
-            found = raw.execute(query.format(ids="_batch_ids").replace(":first", "?").replace(":last", "?"), [first, last])
-            return pl.from_arrow(found.fetch_arrow_table()).cast(pl.String)
+            rows = conn.execute(sa.text(query), params).fetchall()
         finally:
             raw.unregister("_batch_ids")
-    conn.execute(sa.text(
-        "create temporary table if not exists _batch_ids (event_id varchar, event_type varchar, event_date date) on commit drop"
-    ))
-    conn.execute(sa.text("truncate _batch_ids"))
-    bulk_load(conn, "_batch_ids", ids)
-    rows = conn.execute(sa.text(query.format(ids="_batch_ids")), {"first": first, "last": last}).fetchall()
+    else:
+        conn.execute(sa.text(
+            "create temporary table if not exists _batch_ids (event_id varchar, event_type varchar, event_date date) on commit drop"
+        ))
+        conn.execute(sa.text("truncate _batch_ids"))
+        bulk_load(conn, "_batch_ids", ids)
+        rows = conn.execute(sa.text(query), params).fetchall()
     return pl.DataFrame(rows, schema={"event_id": pl.String, "event_type": pl.String}, orient="row")
 
 
