@@ -13,7 +13,7 @@ from engagement_pipeline.lib.config import defaults
 from engagement_pipeline.lib.report_spec import load_definitions
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.resources import PipelineSettings
-from engagement_pipeline.lib.runner import QUIET
+from engagement_pipeline.lib.runner import execute_job, failure_message
 
 JOB = "render_report_job"
 ASSET = "report_files"
@@ -23,14 +23,9 @@ def _plain(metadata: dict[str, dg.MetadataValue]) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str:
-    messages = [
-        e.step_failure_data.error.message.strip()
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data and e.step_failure_data.error
-    ]
-    text = "\n".join(messages) or "the run failed"
-    return text.removeprefix("dagster._core.definitions.events.Failure: ").removeprefix("Failure: ")
+def _readable(error: str) -> str:
+    """Without the class name Dagster puts before the message of a `dg.Failure` the op raised."""
+    return error.removeprefix("dagster._core.definitions.events.Failure: ").removeprefix("Failure: ")
 
 
 def render_report(
@@ -57,15 +52,12 @@ def render_report(
         "definition_file": str(definition_file) if definition_file else None,
     }
     config = {key: value for key, value in values.items() if value is not None}
-    result = defs.resolve_job_def(JOB).execute_in_process(
-        instance=inst,
-        partition_key=report_id,
-        run_config={**QUIET, "ops": {ASSET: {"config": config}}},
-        tags={"report_id": report_id},
-        raise_on_error=False,
+    result = execute_job(
+        defs, JOB, inst=inst, partition_key=report_id, run_config={"ops": {ASSET: {"config": config}}}, tags={"report_id": report_id}
     )
-    if not result.success:
-        return False, {"error": _failure(result), "run_id": result.run_id}
+    error = failure_message(result)
+    if error is not None:
+        return False, {"error": _readable(error), "run_id": result.run_id}
     materializations = result.asset_materializations_for_node(ASSET)
     return True, {**_plain(materializations[-1].metadata), "run_id": result.run_id}
 

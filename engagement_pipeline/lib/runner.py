@@ -70,6 +70,23 @@ def load_defs() -> dg.Definitions:
     return defs()
 
 
+def failure_message(
+    result: dg.ExecuteInProcessResult, *, separator: str = "\n", step_keys: bool = False, fallback: str = "the run failed"
+) -> str | None:
+    """None for a successful run; else the error of each failed step joined by ``separator``.
+
+    With ``step_keys`` each error reads "<step>: <error>". ``fallback`` is the message of a run
+    that failed without a step error (a run fails whenever one of its steps does).
+    """
+    if result.success:
+        return None
+    failures = [e for e in result.all_events if e.is_step_failure and e.step_failure_data and e.step_failure_data.error]
+    messages = [e.step_failure_data.error.message.strip() for e in failures]
+    if step_keys:
+        messages = [f"{e.step_key}: {message}" for e, message in zip(failures, messages)]
+    return separator.join(messages) or fallback
+
+
 def _collect(result: dg.ExecuteInProcessResult, outcome: PipelineOutcome) -> None:
     outcome.run_ids.append(result.run_id)
     outcome.materializations += len(result.get_asset_materialization_events())
@@ -85,8 +102,29 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: PipelineOutcome) -> Non
         )
     if not result.success:
         outcome.success = False
-        failures = [e for e in result.all_events if e.is_step_failure]
-        outcome.failure = "; ".join(f"{e.step_key}: {e.step_failure_data.error.message.strip()}" for e in failures if e.step_failure_data and e.step_failure_data.error) or "run failed"
+        outcome.failure = failure_message(result, separator="; ", step_keys=True, fallback="run failed")
+
+
+def execute_job(
+    defs: dg.Definitions,
+    job_name: str,
+    *,
+    inst: dg.DagsterInstance | None = None,
+    partition_key: str | None = None,
+    run_config: dict | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Run ``job_name`` in this process, recorded in ``inst``; ``run_config`` is merged over QUIET.
+
+    A failed run does not raise: read ``result.success`` and ``failure_message(result)``.
+    """
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=inst or instance(),
+        partition_key=partition_key,
+        run_config={**QUIET, **(run_config or {})},
+        tags=tags,
+        raise_on_error=False,
+    )
 
 
 def run_job(
@@ -102,9 +140,7 @@ def run_job(
     run_tags = dict(tags or {})
     if start is not None and end is not None:
         run_tags.update({"dagster/asset_partition_range_start": start.isoformat(), "dagster/asset_partition_range_end": end.isoformat()})
-    result = defs.resolve_job_def(job_name).execute_in_process(
-        instance=inst or instance(), tags=run_tags, run_config=QUIET, raise_on_error=False
-    )
+    result = execute_job(defs, job_name, inst=inst, tags=run_tags)
     _collect(result, outcome)
     return result
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from engagement_pipeline.lib.delivery.log import DeliveryRecord, find_by_due, read_delivery
 from engagement_pipeline.lib.delivery.tags import DELIVER_JOB, iso_utc, request_tags, run_config
 from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.runner import QUIET
+from engagement_pipeline.lib.runner import execute_job, failure_message
 from engagement_pipeline.lib.schedule import due_key
 
 
@@ -56,15 +56,6 @@ def _key(engine: sa.Engine, report_id: str, due: datetime) -> str:
     return key
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str | None:
-    messages = [
-        e.step_failure_data.error.message.strip()
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data and e.step_failure_data.error
-    ]
-    return "\n".join(messages) or (None if result.success else "the run failed")
-
-
 def resend(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
@@ -77,13 +68,14 @@ def resend(
     key = _key(engine, report_id, due)
     if not instance.has_dynamic_partition(report_partitions.name, report_id):
         instance.add_dynamic_partitions(report_partitions.name, [report_id])
-    result = defs.resolve_job_def(DELIVER_JOB).execute_in_process(
-        instance=instance,
+    result = execute_job(
+        defs,
+        DELIVER_JOB,
+        inst=instance,
         partition_key=report_id,
-        run_config={**QUIET, **run_config(due)},
+        run_config=run_config(due),
         tags=request_tags(report_id, due, key, trigger),
-        raise_on_error=False,
     )
     with engine.connect() as conn:
         record = read_delivery(conn, key)
-    return ResendOutcome(key, result.run_id, result.success, record, _failure(result))
+    return ResendOutcome(key, result.run_id, result.success, record, failure_message(result))

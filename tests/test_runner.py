@@ -1,0 +1,81 @@
+"""The one in-process way to run a job (`execute_job`, `run_job`) and how a failed run reads (`failure_message`)."""
+
+import dagster as dg
+import pytest
+
+from engagement_pipeline.lib.runner import QUIET, PipelineOutcome, execute_job, failure_message, run_job
+
+
+@dg.op(config_schema={"word": str})
+def echo(context: dg.OpExecutionContext) -> str:
+    return context.op_config["word"]
+
+
+@dg.op
+def no_rows() -> None:
+    raise ValueError("no rows for 2026-11-01")
+
+
+@dg.op
+def bad_definition() -> None:
+    raise dg.Failure("interval 'fortnightly' is not one of daily, weekly, monthly")
+
+
+@dg.job
+def echo_job() -> None:
+    echo()
+
+
+@dg.job
+def broken_job() -> None:
+    no_rows()
+    bad_definition()
+
+
+@dg.asset(partitions_def=dg.StaticPartitionsDefinition(["r_promo", "r_news"]))
+def report_id(context: dg.AssetExecutionContext) -> str:
+    return context.partition_key
+
+
+DEFS = dg.Definitions(jobs=[echo_job, broken_job, dg.define_asset_job("report_job", [report_id])], assets=[report_id])
+
+
+@pytest.fixture
+def inst():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def test_execute_job_merges_run_config_over_quiet_and_passes_partition_and_tags(inst):
+    result = execute_job(DEFS, "echo_job", inst=inst, run_config={"ops": {"echo": {"config": {"word": "hi"}}}}, tags={"k": "v"})
+    assert result.success and result.output_for_node("echo") == "hi"
+    assert result.dagster_run.run_config["loggers"] == QUIET["loggers"]
+    assert result.dagster_run.tags["k"] == "v"
+    assert failure_message(result) is None
+    partitioned = execute_job(DEFS, "report_job", inst=inst, partition_key="r_news")
+    assert partitioned.output_for_node("report_id") == "r_news"
+
+
+FAILURE = "dagster._core.definitions.events.Failure: interval 'fortnightly' is not one of daily, weekly, monthly"
+WRAPPED = 'dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op "no_rows":'
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, f"{FAILURE}\n{WRAPPED}"),
+        ({"separator": "; ", "step_keys": True}, f"bad_definition: {FAILURE}; no_rows: {WRAPPED}"),
+    ],
+)
+def test_failure_message_lists_every_failed_step(inst, options, expected):
+    result = execute_job(DEFS, "broken_job", inst=inst)
+    assert not result.success
+    assert failure_message(result, **options) == expected
+
+
+def test_run_job_records_the_failed_steps_in_the_outcome(inst):
+    outcome = PipelineOutcome(success=True)
+    result = run_job(DEFS, "broken_job", outcome, inst=inst)
+    assert outcome.run_ids == [result.run_id]
+    assert not outcome.success
+    assert outcome.failure == f"bad_definition: {FAILURE}; no_rows: {WRAPPED}"
