@@ -71,23 +71,46 @@ final as (
 
 )
 {% else %}
-named as (
+-- PostgreSQL has no struct maximum: the group's latest event is the maximum of a key that sorts
+-- by time, then event id (binary), as text; then the same picks over the groups.
+named_groups as (
 
     select
-        events.*,
+        event_date,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        channel,
+        message_name,
+        variation_name,
+        step_name,
+        max(to_char(occurred_at, 'YYYYMMDDHH24MISSUS') || event_id collate "C") as latest,
+        count(*) as events,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from events
+    group by event_date, message_kind, message_id, variation_id, step_id, channel, message_name, variation_name, step_name
+
+),
+
+picked as (
+
+    select
+        *,
         first_value(message_name) over (
             partition by event_date, message_kind, message_id
-            order by case when coalesce(message_name, '') = '' then 1 else 0 end, occurred_at desc, event_id collate "C" desc
+            order by case when coalesce(message_name, '') = '' then 1 else 0 end, latest collate "C" desc
         ) as latest_message_name,
         first_value(variation_name) over (
             partition by event_date, message_kind, message_id, variation_id
-            order by case when coalesce(variation_name, '') = '' then 1 else 0 end, occurred_at desc, event_id collate "C" desc
+            order by case when coalesce(variation_name, '') = '' then 1 else 0 end, latest collate "C" desc
         ) as latest_variation_name,
         first_value(step_name) over (
             partition by event_date, message_kind, message_id, variation_id, step_id
-            order by case when coalesce(step_name, '') = '' then 1 else 0 end, occurred_at desc, event_id collate "C" desc
+            order by case when coalesce(step_name, '') = '' then 1 else 0 end, latest collate "C" desc
         ) as latest_step_name
-    from events
+    from named_groups
 
 ),
 
@@ -103,10 +126,10 @@ final as (
         nullif(max(latest_message_name), '') as message_name,
         nullif(max(latest_variation_name), '') as variation_name,
         nullif(max(latest_step_name), '') as step_name,
-        cast(count(*) as bigint) as events,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
-    from named
+        cast(sum(events) as bigint) as events,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from picked
     group by event_date, message_kind, message_id, variation_id, step_id, channel
 
 )

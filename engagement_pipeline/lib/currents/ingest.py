@@ -145,7 +145,6 @@ def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | 
         canonical, rejected = canonical_batch(event_type, raw_frames)
         frames.append(canonical)
         quarantine.extend(rejected)
-        summary.rows_by_event_type[event_type] += canonical.height
     events = pl.concat(frames, how="vertical").with_columns(pl.lit(now).alias("loaded_at")) if frames else None
     if not manifest:
         return
@@ -213,6 +212,8 @@ def _account(manifest: list[dict], quarantine: list[dict], events: pl.DataFrame 
         stats = events.group_by("source_file").agg(pl.len().alias("n"), pl.col("event_date").min().alias("lo"), pl.col("event_date").max().alias("hi"))
         per_file = {r["source_file"]: r for r in stats.iter_rows(named=True)}
         summary.days_touched.update(events["event_date"].unique().to_list())
+        for event_type, n in events.group_by("event_type").len().iter_rows():
+            summary.rows_by_event_type[event_type] += n
         summary.rows_loaded += events.height
     for row in manifest:
         found = per_file.get(row["object_key"])
