@@ -37,17 +37,7 @@ final as (
         stats.message_id as campaign_id,
         coalesce(day_names.message_name, catalog.message_name) as campaign_name,
         stats.channel,
-        stats.sent, stats.delivered, stats.bounces, stats.soft_bounces, stats.opens,
-        stats.unique_opens, stats.machine_opens, stats.clicks, stats.unique_clicks,
-        stats.unsubscribes, stats.reported_spam, stats.direct_opens, stats.body_clicks,
-        stats.influenced_opens, stats.total_opens, stats.impressions, stats.unique_impressions,
-        stats.first_button_clicks, stats.second_button_clicks, stats.dismissals, stats.errors,
-        stats.sent_to_carrier, stats.rejected, stats.delivery_failed, stats.read, stats.failed,
-        stats.unique_recipients, stats.conversions, stats.unique_conversions,
-        stats.enrolled_in_control, stats.entries, stats.aborts, stats.retries,
-        stats.delivery_rate, stats.bounce_rate, stats.open_rate, stats.unique_open_rate,
-        stats.click_rate, stats.unique_click_rate, stats.click_to_open_rate,
-        stats.unsubscribe_rate, stats.spam_rate, stats.direct_open_rate, stats.error_rate
+        {{ stat_columns('stats') }}
     from stats
     left join day_names on day_names.event_date = stats.event_date and day_names.message_id = stats.message_id
     left join catalog on catalog.message_id = stats.message_id

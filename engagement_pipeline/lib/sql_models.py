@@ -59,8 +59,18 @@ class SqlModelError(ValueError):
     pass
 
 
+def stat_columns(alias: str) -> str:
+    """`{{ stat_columns('stats') }}` in a model: every stat then every rate of the metric contract, in
+    contract order (lib/stat_catalog.py), qualified by `alias`; the stats marts share this one list."""
+    from engagement_pipeline.lib.stat_catalog import STAT_CATALOG
+
+    return ", ".join(f"{alias}.{name}" for name in STAT_CATALOG)
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env.globals["stat_columns"] = stat_columns
+    return env
 
 
 def _header(text: str) -> str:
