@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -86,3 +86,31 @@ def test_unknown_event_types_are_counted_as_skipped(duckdb_url, tmp_path):
     write_events(landing / currents_key("users.messages.banner.Impression", "2026-11-20-10", "x"), [{"id": "x", "user_id": "u", "time": NOV20}], event_type="users.messages.banner.Impression")
     meta = ingest(duckdb_url, tmp_path, landing)
     assert meta["files_skipped"] == 1 and meta["skipped_event_types"] == {"users.messages.banner.Impression": 1}
+
+
+def test_copies_kept_by_an_earlier_version_are_dropped_once(warehouse_url):
+    """Earlier versions kept re-delivered copies in the raw table; the first loaded copy stays."""
+    import polars as pl
+    import sqlalchemy as sa
+
+    from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, polars_schema
+    from engagement_pipeline.lib.currents.ingest import MIGRATIONS_TABLE, RAW_TABLE, ensure_tables
+    from engagement_pipeline.lib.warehouse import bulk_load, make_engine
+    from tests.support import event
+
+    first = dict(event("users.messages.email.Send", "2026-11-20T10:00:00", event_id="e1"), source_file="a.avro", loaded_at=datetime(2026, 11, 20, 11))
+    later = dict(first, source_file="b.avro", loaded_at=datetime(2026, 11, 21, 11))
+    other = dict(event("users.messages.email.Delivery", "2026-11-20T10:00:01", event_id="e1"), source_file="c.avro", loaded_at=datetime(2026, 11, 21, 11))
+    engine = make_engine(warehouse_url)
+    with engine.begin() as conn:
+        ensure_tables(conn)
+        conn.execute(sa.text(f"delete from {MIGRATIONS_TABLE}"))  # as a warehouse of the earlier version
+        bulk_load(conn, RAW_TABLE, pl.DataFrame([later, first, other], schema=polars_schema(RAW_COLUMNS)))
+    with engine.begin() as conn:
+        ensure_tables(conn)
+    with engine.begin() as conn:
+        bulk_load(conn, RAW_TABLE, pl.DataFrame([later], schema=polars_schema(RAW_COLUMNS)))  # not migrated twice
+        ensure_tables(conn)
+
+    rows = table(warehouse_url, f"select event_type, source_file from {RAW_TABLE} order by source_file")
+    assert [(r["event_type"].rsplit(".", 1)[-1], r["source_file"]) for r in rows] == [("Send", "a.avro"), ("Send", "b.avro"), ("Delivery", "c.avro")]

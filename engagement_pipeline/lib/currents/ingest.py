@@ -32,6 +32,8 @@ from engagement_pipeline.lib.warehouse import bulk_load
 RAW_TABLE = "raw_currents_events"
 MANIFEST_TABLE = "currents_manifest"
 QUARANTINE_TABLE = "currents_quarantine"
+MIGRATIONS_TABLE = "engagement_migrations"
+ONE_ROW_PER_EVENT = "raw_currents_events: one row per event"
 MANIFEST_COLUMNS = {
     "object_key": "varchar", "etag": "varchar", "size_bytes": "bigint", "event_type": "varchar",
     "status": "varchar", "rows_loaded": "bigint", "rows_quarantined": "bigint", "error": "varchar",
@@ -64,6 +66,26 @@ def ensure_tables(conn: sa.Connection) -> None:
         conn.execute(sa.text(create_table_sql(table, columns)))
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(f"create index if not exists {RAW_TABLE}_event_date_idx on {RAW_TABLE} (event_date)"))
+    _migrate_to_one_row_per_event(conn)
+
+
+def _migrate_to_one_row_per_event(conn: sa.Connection) -> None:
+    """Once per warehouse: drop the copies an earlier version kept in the raw table (it deduplicated in
+    staging, which is now a view), keeping the first loaded copy, as ingestion does now."""
+    conn.execute(sa.text(f"create table if not exists {MIGRATIONS_TABLE} (name varchar primary key, applied_at timestamp)"))
+    done = conn.execute(sa.text(f"select count(*) from {MIGRATIONS_TABLE} where name = :n"), {"n": ONE_ROW_PER_EVENT}).scalar_one()
+    if done:
+        return
+    row = "rowid" if conn.dialect.name == "duckdb" else "ctid"
+    conn.execute(sa.text(
+        f"delete from {RAW_TABLE} where {row} in (select {row} from ("
+        f"select {row}, row_number() over (partition by event_id, event_type order by loaded_at, source_file) as copy_number"
+        f" from {RAW_TABLE}) as copies where copy_number > 1)"
+    ))
+    conn.execute(
+        sa.text(f"insert into {MIGRATIONS_TABLE} (name, applied_at) values (:n, :at) on conflict do nothing"),
+        {"n": ONE_ROW_PER_EVENT, "at": datetime.now(timezone.utc).replace(tzinfo=None)},
+    )
 
 
 def pending_objects(conn: sa.Connection, store: ObjectStore) -> list[StoredObject]:
