@@ -56,7 +56,11 @@ def ingest(data: Path, url: str, out_db: str | None = None) -> None:
 
 
 def limit_ingest(data: Path, db: str) -> None:
-    """The limit: polars decodes every file, DuckDB inserts the Arrow tables; nothing else."""
+    """The limit: polars decodes every file (a thread per core), DuckDB inserts the Arrow tables
+    (row-group-sized batches, string views: its fastest path); nothing else."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     import duckdb
     import polars as pl
 
@@ -65,13 +69,13 @@ def limit_ingest(data: Path, db: str) -> None:
     started = time.perf_counter()
     rows = 0
     batch: list[pl.DataFrame] = []
-    for path in files:
-        frame = pl.read_avro(path)
-        batch.append(frame)
-        rows += frame.height
-        if sum(f.height for f in batch) > 1_000_000:
-            _limit_flush(con, batch)
-            batch = []
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for frame in pool.map(pl.read_avro, files):
+            batch.append(frame)
+            rows += frame.height
+            if sum(f.height for f in batch) > 1_000_000:
+                _limit_flush(con, batch)
+                batch = []
     _limit_flush(con, batch)
     seconds = time.perf_counter() - started
     _emit(seconds=seconds, events=rows, rate=rows / seconds)
@@ -80,9 +84,11 @@ def limit_ingest(data: Path, db: str) -> None:
 def _limit_flush(con, batch) -> None:
     import polars as pl
 
+    from engagement_pipeline.lib.warehouse import arrow_batches
+
     if not batch:
         return
-    arrow = pl.concat(batch, how="diagonal_relaxed").select("id", "user_id", "time", "campaign_id", "canvas_id").to_arrow()
+    arrow = arrow_batches(pl.concat(batch, how="diagonal_relaxed").select("id", "user_id", "time", "campaign_id", "canvas_id"))
     con.execute("create table if not exists limit_events as select * from arrow where false")
     con.execute("insert into limit_events select * from arrow")
 

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import dagster as dg
 import polars as pl
+import pyarrow as pa
 import sqlalchemy as sa
 from pydantic import Field
 
@@ -23,6 +24,10 @@ _ENGINES: dict[str, sa.Engine] = {}
 # DuckDB's own default takes 80% of RAM; a bounded pool spills large joins and aggregates to
 # `<file>.tmp/` instead. A setting in the URL (`?memory_limit=4GB&threads=4`) wins.
 DUCKDB_DEFAULTS = {"memory_limit": "1GB"}
+# DuckDB scans an Arrow table one record batch per thread: a single 250k-row batch is inserted by
+# one thread. Batches of one row group (122,880 rows) let every thread compress and write its own
+# row groups (1M events x 37 columns: 4.2 s -> 2.4 s on 2 cores).
+ARROW_BATCH_ROWS = 122_880
 
 
 def duckdb_path(url: str) -> Path:
@@ -59,7 +64,7 @@ def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
     if conn.dialect.name == "duckdb":
         raw = conn.connection.driver_connection
         view = f"_load_{table}"
-        raw.register(view, frame.to_arrow())
+        raw.register(view, arrow_batches(frame))
         try:
             raw.execute(f"insert into {table} ({columns}) select {columns} from {view}")
         finally:
@@ -71,6 +76,15 @@ def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
         cursor = conn.connection.driver_connection.cursor()
         cursor.copy_expert(f"copy {table} ({columns}) from stdin with (format csv, null '\\N')", buffer)
     return frame.height
+
+
+def arrow_batches(frame: pl.DataFrame) -> pa.Table:
+    """`frame` as an Arrow table of row-group-sized record batches, which DuckDB scans in parallel.
+
+    Strings are exported as Arrow string views, polars' own layout: no copy (a copy to
+    `large_string` doubled a batch's memory, +900 MiB per million events)."""
+    table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_BATCH_ROWS), schema=table.schema)
 
 
 class Warehouse(dg.ConfigurableResource):

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, create_table_sql
 from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, canonical_batch, decode_file
 from engagement_pipeline.lib.storage import ObjectStore, StoredObject
-from engagement_pipeline.lib.warehouse import bulk_load
+from engagement_pipeline.lib.warehouse import arrow_batches, bulk_load
 
 RAW_TABLE = "raw_currents_events"
 MANIFEST_TABLE = "currents_manifest"
@@ -186,7 +186,8 @@ def append_new_events(conn: sa.Connection, events: pl.DataFrame) -> pl.DataFrame
 
     A copy of an event has the same time, so only the raw rows of the batch's days are searched."""
     key = ["event_id", "event_type"]
-    events = events.unique(subset=key, keep="first", maintain_order=True)
+    if events["event_id"].n_unique() < events.height:  # a cheap test first: most batches hold no copy
+        events = events.filter(pl.struct(key).is_first_distinct())
     seen = _loaded_ids(conn, events.select(*key, "event_date"))
     if seen.height:
         events = events.join(seen, on=key, how="anti")
@@ -211,7 +212,7 @@ def _loaded_ids(conn: sa.Connection, ids: pl.DataFrame) -> pl.DataFrame:
     )
     if conn.dialect.name == "duckdb":
         raw = conn.connection.driver_connection  # the Arrow table, registered as a view on this connection
-        raw.register("_batch_ids", ids.to_arrow())
+        raw.register("_batch_ids", arrow_batches(ids))
         try:
             rows = conn.execute(sa.text(query), params).fetchall()
         finally:
