@@ -18,18 +18,21 @@ def _today() -> date:
 
 
 def print_checks(outcome: PipelineOutcome) -> None:
+    """One line per check (partitions passed / failed, or warned for a WARN check), then the totals:
+    a warning is not an error and is not counted as one."""
     if not outcome.checks:
         return
     by_check: dict[str, Counter] = {}
     for check in outcome.checks:
         by_check.setdefault(f"{check.asset}: {check.check}", Counter())["passed" if check.passed else check.severity.lower()] += 1
-    typer.echo("\nData-quality checks (partitions passed / failed):")
+    typer.echo("\nData-quality checks (partitions passed / failed or warned):")
     for name, counts in sorted(by_check.items()):
-        failed = counts.get("error", 0) + counts.get("warn", 0)
-        mark = "ok  " if not failed else ("FAIL" if counts.get("error") else "warn")
-        typer.echo(f"  {mark} {name}: {counts.get('passed', 0)} passed, {failed} failed")
-    failed = [c for c in outcome.checks if not c.passed]
-    typer.echo(f"{len(outcome.checks) - len(failed)} check result(s) passed, {len(failed)} failed")
+        errors, warnings = counts.get("error", 0), counts.get("warn", 0)
+        mark = "FAIL" if errors else "warn" if warnings else "ok  "
+        outcome_text = f"{errors} failed" if errors or not warnings else f"{warnings} warned"
+        typer.echo(f"  {mark} {name}: {counts.get('passed', 0)} passed, {outcome_text}")
+    totals = Counter("passed" if c.passed else c.severity.lower() for c in outcome.checks)
+    typer.echo(f"{totals['passed']} check result(s) passed, {totals['error']} failed, {totals['warn']} warning(s)")
 
 
 def generate(
