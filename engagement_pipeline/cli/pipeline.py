@@ -31,7 +31,7 @@ def print_checks(outcome: PipelineOutcome) -> None:
         mark = "FAIL" if errors else "warn" if warnings else "ok  "
         outcome_text = f"{errors} failed" if errors or not warnings else f"{warnings} warned"
         typer.echo(f"  {mark} {name}: {counts.get('passed', 0)} passed, {outcome_text}")
-    totals = Counter("passed" if c.passed else c.severity.lower() for c in outcome.checks)
+    totals = sum(by_check.values(), Counter())
     typer.echo(f"{totals['passed']} check result(s) passed, {totals['error']} failed, {totals['warn']} warning(s)")
 
 

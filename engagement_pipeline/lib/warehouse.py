@@ -62,13 +62,8 @@ def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
         return 0
     columns = ", ".join(frame.columns)
     if conn.dialect.name == "duckdb":
-        raw = conn.connection.driver_connection
-        view = f"_load_{table}"
-        raw.register(view, arrow_batches(frame))
-        try:
-            raw.execute(f"insert into {table} ({columns}) select {columns} from {view}")
-        finally:
-            raw.unregister(view)
+        with arrow_view(conn, f"_load_{table}", frame) as view:
+            conn.connection.driver_connection.execute(f"insert into {table} ({columns}) select {columns} from {view}")
     else:
         buffer = io.BytesIO()
         frame.write_csv(buffer, include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S%.f")
@@ -76,6 +71,17 @@ def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
         cursor = conn.connection.driver_connection.cursor()
         cursor.copy_expert(f"copy {table} ({columns}) from stdin with (format csv, null '\\N')", buffer)
     return frame.height
+
+
+@contextmanager
+def arrow_view(conn: sa.Connection, name: str, frame: pl.DataFrame) -> Iterator[str]:
+    """`frame` queryable as view `name` on this DuckDB connection (no copy) while the block runs."""
+    raw = conn.connection.driver_connection
+    raw.register(name, arrow_batches(frame))
+    try:
+        yield name
+    finally:
+        raw.unregister(name)
 
 
 def arrow_batches(frame: pl.DataFrame) -> pa.Table:

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, create_table_sql
 from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, canonical_batch, decode_file
 from engagement_pipeline.lib.storage import ObjectStore, StoredObject
-from engagement_pipeline.lib.warehouse import arrow_batches, bulk_load
+from engagement_pipeline.lib.warehouse import arrow_view, bulk_load
 
 RAW_TABLE = "raw_currents_events"
 MANIFEST_TABLE = "currents_manifest"
@@ -211,12 +211,8 @@ def _loaded_ids(conn: sa.Connection, ids: pl.DataFrame) -> pl.DataFrame:
         f" and r.event_type in ({', '.join(f':t{i}' for i in range(len(types)))})"
     )
     if conn.dialect.name == "duckdb":
-        raw = conn.connection.driver_connection  # the Arrow table, registered as a view on this connection
-        raw.register("_batch_ids", arrow_batches(ids))
-        try:
+        with arrow_view(conn, "_batch_ids", ids):
             rows = conn.execute(sa.text(query), params).fetchall()
-        finally:
-            raw.unregister("_batch_ids")
     else:
         conn.execute(sa.text(
             "create temporary table if not exists _batch_ids (event_id varchar, event_type varchar, event_date date) on commit drop"
