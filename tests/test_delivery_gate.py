@@ -1,5 +1,6 @@
 """The quality gate and data readiness: a report is held (with an alert) and sent exactly once when fixed."""
 
+import json
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -48,8 +49,8 @@ def execute(delivery: Delivery, sql: str) -> None:
         conn.execute(sa.text(sql))
 
 
-def sensor_tick(delivery: Delivery) -> list[dg.RunRequest]:
-    cursor = '{"promo_gate": "2026-11-23T07:00:00Z"}'
+def sensor_tick(delivery: Delivery, *report_ids: str) -> list[dg.RunRequest]:
+    cursor = json.dumps({report_id: "2026-11-23T07:00:00Z" for report_id in report_ids or ["promo_gate"]})
     context = dg.build_sensor_context(instance=delivery.workspace.instance, cursor=cursor)
     result = evaluate_report_schedule(context, delivery.settings, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     return list(result.run_requests or [])
@@ -103,5 +104,38 @@ def test_a_report_whose_last_day_is_not_built_waits_for_data(delivery, smtp_serv
     assert result.success
     record = delivery.log("promo_wait")
     assert record.status == "held"
-    assert record.failing_checks == ("waiting for data: channel_daily_stats is not built for 2026-11-05",)
+    assert record.failing_checks == (
+        "waiting for data: channel_daily_stats is not built for UTC day(s) 2026-11-03, 2026-11-04, 2026-11-05",
+    )
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [("oncall@example.com",)]
+
+
+def test_a_tokyo_day_waits_for_both_utc_days_it_overlaps_then_is_sent_once(delivery, smtp_server):
+    # Tokyo's 2026-11-02 is 2026-11-01 15:00 .. 2026-11-02 15:00 UTC: it reads UTC partition 2026-11-01 too.
+    tokyo = "timezone: Asia/Tokyo\ntime_frame: {start: 2026-11-02, end: 2026-11-02}\n" + DAILY_AT_7
+    delivery.define("promo_tokyo", definition("Promo Tokyo", extra=tokyo))
+    delivery.define("promo_utc", definition("Promo UTC", extra=tokyo.replace("Asia/Tokyo", "UTC")))
+    rows = "select * from channel_daily_stats where event_date = '2026-11-01' and channel = 'push'"
+    with make_engine(delivery.workspace.url).connect() as conn:
+        original = conn.execute(sa.text(rows)).fetchall()
+    execute(delivery, DUPLICATE)
+    assert run_grain_check(delivery, "2026-11-01") is False
+
+    assert delivery.run("promo_utc").success and delivery.log("promo_utc").status == "sent"
+    assert delivery.run("promo_tokyo").success
+    record = delivery.log("promo_tokyo")
+    assert record.status == "held" and "failed on 2026-11-01" in record.failing_checks[0]
+    assert sensor_tick(delivery, "promo_tokyo", "promo_utc") == []
+
+    execute(delivery, REMOVE)
+    with make_engine(delivery.workspace.url).begin() as conn:
+        for row in original:
+            conn.execute(sa.text("insert into channel_daily_stats values (" + ", ".join(f":p{i}" for i in range(len(row))) + ")"),
+                         {f"p{i}": value for i, value in enumerate(row)})
+    assert run_grain_check(delivery, "2026-11-01") is True
+    [request] = sensor_tick(delivery, "promo_tokyo", "promo_utc")
+    assert release(delivery, request).success
+    assert delivery.log("promo_tokyo").status == "sent"
+    tokyo_reports = [e for e in smtp_server.envelopes if e.message["Subject"].startswith("Promo Tokyo")]
+    assert len(tokyo_reports) == 1
+    assert sensor_tick(delivery, "promo_tokyo", "promo_utc") == []

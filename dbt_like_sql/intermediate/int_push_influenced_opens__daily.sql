@@ -3,6 +3,8 @@
 -- component by the same user from the Send up to that session). Credited to the Send's message
 -- on the session's day; the Send may be up to 30 minutes before the window (crossing midnight).
 -- Web push has no app session, so channel is 'push' only. No SessionStart export: no rows.
+-- The session's own instant decides its day and its quarter-hours (am_quarters / pm_quarters, as
+-- in int_user_touches__daily), so local periods recount influenced users exactly.
 -- Grain: event_date, message_kind, message_id, variation_id, step_id, channel, user_id.
 -- Inputs: stg_currents__events (users.behaviors.app.SessionStart), int_events__attributed.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel', 'user_id']) }}
@@ -48,7 +50,8 @@ influenced as (
         sends.variation_id,
         sends.step_id,
         sends.channel,
-        sessions.user_id
+        sessions.user_id,
+        sessions.occurred_at
     from sessions
     inner join sends
         on sends.user_id = sessions.user_id
@@ -70,15 +73,17 @@ influenced as (
 
 final as (
 
-    select distinct
+    select
         event_date,
         message_kind,
         message_id,
         variation_id,
         step_id,
         channel,
-        user_id
+        user_id,
+        {{ quarter_masks('occurred_at') }}
     from influenced
+    group by event_date, message_kind, message_id, variation_id, step_id, channel, user_id
 
 )
 

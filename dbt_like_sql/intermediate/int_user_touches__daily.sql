@@ -3,6 +3,9 @@
 -- Input: int_events__attributed. Exact uniques for any period (N days, a week, a month, the
 -- whole frame) are count(distinct user_id) over the period's rows, never a sum of daily uniques.
 -- Size: at most one row per user x message component x stat x day, so never more rows than events.
+-- am_quarters / pm_quarters: the UTC quarter-hours of the day in which the user had the event
+-- (bit q of am_quarters: quarter-hour q, 00:00-11:59; bit q of pm_quarters: q + 48, 12:00-23:59),
+-- so a report in any time zone recounts a local period exactly (lib/periods.py, lib/reports/query.py).
 -- stat: unique_opens (email Open), unique_clicks (email Click, suspected bot clicks only when
 -- :count_bot_clicks; in-app and content card Click), unique_impressions (in-app and content card
 -- Impression), unique_recipients (a Send on any channel), unique_conversions (campaign Conversion).
@@ -25,6 +28,7 @@ classified as (
         step_id,
         channel,
         user_id,
+        occurred_at,
         case
             when channel = 'email' and action = 'open' then 'unique_opens'
             when channel = 'email' and action = 'click'
@@ -40,7 +44,7 @@ classified as (
 
 final as (
 
-    select distinct
+    select
         event_date,
         message_kind,
         message_id,
@@ -48,9 +52,11 @@ final as (
         step_id,
         channel,
         stat,
-        user_id
+        user_id,
+        {{ quarter_masks('occurred_at') }}
     from classified
     where stat is not null
+    group by event_date, message_kind, message_id, variation_id, step_id, channel, stat, user_id
 
 )
 

@@ -1,4 +1,5 @@
--- Every campaign and Canvas: its latest name, channels, tags and first and last event day.
+-- Every campaign and Canvas: its latest name, channels, tags, first and last event day (UTC) and
+-- first event instant (first_event_at, UTC: a report's default time frame starts on its local date).
 -- Grain: message_kind, message_id. Inputs: int_messages__daily (never rescans events),
 -- braze_catalog and braze_catalog_tags (the Braze list exports; messages without events yet
 -- are included with empty channels and NULL dates). message_name: the latest name seen in
@@ -53,7 +54,9 @@ channel_lists as (
 
 seen as (
 
-    select message_kind, message_id, min(event_date) as first_event_date, max(event_date) as last_event_date
+    select
+        message_kind, message_id, min(event_date) as first_event_date, max(event_date) as last_event_date,
+        min(first_seen_at) as first_event_at
     from daily
     group by message_kind, message_id
 
@@ -84,7 +87,8 @@ final as (
         coalesce(channel_lists.channels, '') as channels,
         coalesce(tag_lists.tags, '') as tags,
         seen.first_event_date,
-        seen.last_event_date
+        seen.last_event_date,
+        seen.first_event_at
     from messages
     left join latest_names
         on latest_names.message_kind = messages.message_kind and latest_names.message_id = messages.message_id

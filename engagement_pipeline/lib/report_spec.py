@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -213,6 +213,7 @@ class CatalogEntry:
     tags: tuple[str, ...] = ()
     first_event_date: date | None = None
     last_event_date: date | None = None
+    first_event_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ class ResolvedSelection:
     first_event_date: date | None
     last_event_date: date | None
     entries: tuple[CatalogEntry, ...]
+    first_event_at: datetime | None = None
 
 
 def _id_problem(entry_kind: str, value: str, catalog: Sequence[CatalogEntry]) -> str:
@@ -284,4 +286,5 @@ def resolve_messages(defn: ReportDefinition, catalog: Sequence[CatalogEntry]) ->
         first_event_date=min(firsts, default=None),
         last_event_date=max(lasts, default=None),
         entries=entries,
+        first_event_at=min((e.first_event_at for e in entries if e.first_event_at), default=None),
     )

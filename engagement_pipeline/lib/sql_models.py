@@ -67,9 +67,47 @@ def stat_columns(alias: str) -> str:
     return ", ".join(f"{alias}.{name}" for name in STAT_CATALOG)
 
 
+def stat_names() -> list[str]:
+    """`{% for stat in stat_names() %}`: every stat (no rates) of the metric contract, in contract order."""
+    from engagement_pipeline.lib.stat_catalog import STAT_CATALOG
+
+    return [name for name, info in STAT_CATALOG.items() if info.kind != "rate"]
+
+
+def counted_stats() -> list[str]:
+    """The additive stats (counts of events), in contract order: they sum over quarter-hours and days."""
+    from engagement_pipeline.lib.stat_catalog import STAT_CATALOG
+
+    return [name for name, info in STAT_CATALOG.items() if info.kind == "additive"]
+
+
+def quarter_hour(column: str) -> str:
+    """`{{ quarter_hour('occurred_at') }}`: the quarter-hour of the UTC day (0..95) of a UTC timestamp."""
+    return f"cast(extract(hour from {column}) * 4 + floor(extract(minute from {column}) / 15) as integer)"
+
+
+def quarter_masks(column: str) -> str:
+    """`{{ quarter_masks('occurred_at') }}` in a grouped select: the quarter-hours of the day with a row,
+    as two 48-bit masks (bit q of `am_quarters` is quarter-hour q, bit q of `pm_quarters` is q + 48),
+    so a local period recounts distinct users with a bitwise AND (lib/periods.py)."""
+    q = quarter_hour(column)
+    return (
+        f"cast(bit_or(case when {q} < 48 then cast(1 as bigint) << {q} else cast(0 as bigint) end) as bigint)"
+        " as am_quarters,\n        "
+        f"cast(bit_or(case when {q} >= 48 then cast(1 as bigint) << ({q} - 48) else cast(0 as bigint) end) as bigint)"
+        " as pm_quarters"
+    )
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    env.globals["stat_columns"] = stat_columns
+    env.globals.update(
+        stat_columns=stat_columns,
+        stat_names=stat_names,
+        counted_stats=counted_stats,
+        quarter_hour=quarter_hour,
+        quarter_masks=quarter_masks,
+    )
     return env
 
 

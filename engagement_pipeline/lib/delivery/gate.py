@@ -2,9 +2,11 @@
 
 Everything here reads the Dagster instance only (materializations and check evaluations), so
 the schedule sensor can ask the same questions as the delivery asset without opening the
-warehouse. A report waits for its period's last complete day: the period's last day, or the
+warehouse. A report waits for its period's last complete local day: the period's last day, or the
 day before the due date when the period runs up to (or past) the due date, since the due day
-itself is still in progress.
+itself is still in progress. Its local days are read from every UTC day (the partitions) they
+overlap: a Tokyo "yesterday" needs the UTC day before it too, and each of those UTC days must be
+built with its blocking checks passed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+
+from engagement_pipeline.lib.periods import utc_partitions
 
 READY_ASSET = dg.AssetKey("channel_daily_stats")
 
@@ -23,16 +27,16 @@ def last_required_day(period_end: date, due_at: datetime, tz: str) -> date:
 
 
 def checked_days(period_start: date, period_end: date, due_at: datetime, tz: str) -> list[date]:
-    """The period's days up to its last required day (the rollups' UTC day of each local date)."""
+    """The UTC days (partitions) the report reads: every UTC day that the period's local days, up to
+    its last required day, overlap (a local day outside UTC touches two UTC days)."""
     last = last_required_day(period_end, due_at, tz)
-    return [period_start + timedelta(days=i) for i in range((last - period_start).days + 1)]
+    return utc_partitions(period_start, last, tz) if last >= period_start else []
 
 
-def is_built(instance: dg.DagsterInstance, day: date, asset: dg.AssetKey = READY_ASSET) -> bool:
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset, asset_partitions=[day.isoformat()]), limit=1
-    )
-    return bool(records.records)
+def unbuilt_days(instance: dg.DagsterInstance, days: list[date], asset: dg.AssetKey = READY_ASSET) -> list[date]:
+    """The days of ``days`` that ``asset`` has no materialization for (one instance query)."""
+    built = instance.get_materialized_partitions(asset)
+    return [day for day in days if day.isoformat() not in built]
 
 
 def hold_reasons(
@@ -42,10 +46,11 @@ def hold_reasons(
     from engagement_pipeline.lib.quality.gate import failed_blocking_checks
 
     reasons = []
-    required = last_required_day(period_end, due_at, tz)
-    if not is_built(instance, required):
-        reasons.append(f"waiting for data: {READY_ASSET.to_user_string()} is not built for {required}")
     days = checked_days(period_start, period_end, due_at, tz)
+    missing = unbuilt_days(instance, days)
+    if missing:
+        listed = ", ".join(d.isoformat() for d in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        reasons.append(f"waiting for data: {READY_ASSET.to_user_string()} is not built for UTC day(s) {listed}")
     for check in failed_blocking_checks(instance, days):
         day = f" on {check.partition}" if check.partition else ""
         reasons.append(f"check {check.check} of {check.asset} failed{day}: {check.description}")

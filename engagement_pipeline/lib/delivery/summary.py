@@ -1,7 +1,7 @@
 """The numbers in a report email: headline stats per channel for the time frame, and one stat per period.
 
-Both come from the daily rollups of the report's campaigns and Canvases (`campaign_daily_stats`,
-`canvas_daily_stats`), summed per day and channel in one small query each. Only stats that
+Both come from the quarter-hour counts of the report's campaigns and Canvases, summed per local
+day (of the report's time zone) and channel by the report query (lib/reports/query.py). Only stats that
 add up across messages and days appear here (counts such as ``sent``, and rates of such
 counts such as ``delivery_rate``); unique counts are exact in the CSV files, but a sum over
 several messages would count a user twice, so the email leaves them out.
@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import split_periods
+from engagement_pipeline.lib.periods import Period, split_periods
 from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection
 from engagement_pipeline.lib.reports.catalog import table_exists
 from engagement_pipeline.lib.reports.metrics import stat_value
+from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
 from engagement_pipeline.lib.stat_catalog import CHANNELS, STAT_CATALOG, base_stats_needed
 
 DEFAULT_HEADLINE = (
@@ -27,7 +28,6 @@ DEFAULT_HEADLINE = (
     "delivery_rate", "open_rate", "direct_open_rate", "click_rate",
 )
 MAX_COLUMNS = 7
-_SOURCES = (("campaign_daily_stats", "campaign_id", "campaign_ids"), ("canvas_daily_stats", "canvas_id", "canvas_ids"))
 
 
 @dataclass(frozen=True)
@@ -58,23 +58,20 @@ def headline_stats(defn: ReportDefinition, channels: Sequence[str]) -> list[str]
     return chosen[:MAX_COLUMNS] or ["sent"]
 
 
-def _daily(conn: sa.Connection, selection: ResolvedSelection, start: date, end: date, stats: list[str]) -> pd.DataFrame:
+def _daily(
+    conn: sa.Connection, selection: ResolvedSelection, start: date, end: date, stats: list[str], tz: str
+) -> pd.DataFrame:
+    """``stats`` summed per local day (``event_date``) and channel over the selection's messages."""
+    days = [Period(start + timedelta(days=i), start + timedelta(days=i)) for i in range((end - start).days + 1)]
     frames = []
-    sums = ", ".join(f"cast(sum({s}) as bigint) as {s}" for s in stats)
-    for table, id_column, attribute in _SOURCES:
-        ids = list(getattr(selection, attribute))
-        if not ids or not table_exists(conn, table):
-            continue
-        sql = (
-            f"select event_date, channel, {sums} from {table}"
-            f" where {id_column} in :ids and event_date >= :start and event_date <= :end"
-            " and channel is not null and channel <> '' group by event_date, channel"
-        )
-        statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
-        result = conn.execute(statement, {"ids": ids, "start": start, "end": end})
-        frames.append(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
-    daily = pd.concat(frames) if frames else pd.DataFrame(columns=["event_date", "channel", *stats])
-    return daily.groupby(["event_date", "channel"], as_index=False)[stats].sum() if not daily.empty else daily
+    for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
+        if ids and table_exists(conn, COUNTS):
+            frames.append(query_stats(conn, LEVELS[(kind, kind)], ids, days, stats, tz))
+    daily = pd.concat(frames) if frames else pd.DataFrame(columns=["period_start", "channel", *stats])
+    daily = daily.rename(columns={"period_start": "event_date"})
+    if daily.empty:
+        return daily[["event_date", "channel", *stats]]
+    return daily.groupby(["event_date", "channel"], as_index=False)[stats].sum()
 
 
 def _row(stats: Sequence[str], channel: str, totals: pd.Series) -> list[object]:
@@ -89,7 +86,7 @@ def email_numbers(
     stats = headline_stats(defn, selection.channels)
     key_stat = stats[0]
     inputs = base_stats_needed(stats, selection.channels or CHANNELS)
-    daily = _daily(conn, selection, start, end, inputs)
+    daily = _daily(conn, selection, start, end, inputs, defn.timezone)
     channels = [c for c in CHANNELS if c in set(daily["channel"])]
     totals = daily.groupby("channel")[inputs].sum() if channels else None
     summary = pd.DataFrame(

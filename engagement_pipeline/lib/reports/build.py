@@ -46,8 +46,10 @@ def time_frame(
     defn: ReportDefinition, selection: ResolvedSelection, as_of: datetime, start: date | None, end: date | None
 ) -> tuple[date, date]:
     """The report's inclusive local dates: the definition's time frame, overridden by ``start``/``end``."""
-    today = as_of.astimezone(ZoneInfo(defn.timezone)).date()
-    frame_start, frame_end = resolve_time_frame(defn, today=today, first_event_date=selection.first_event_date)
+    zone = ZoneInfo(defn.timezone)
+    today = as_of.astimezone(zone).date()
+    first_event = selection.first_event_at.astimezone(zone).date() if selection.first_event_at else selection.first_event_date
+    frame_start, frame_end = resolve_time_frame(defn, today=today, first_event_date=first_event)
     first, last = start or frame_start, end or frame_end
     if last < first:
         raise ReportRunError(f"{defn.report_id}: the time frame ends on {last}, before it starts on {first}; expected end >= start")
@@ -68,7 +70,7 @@ def _tables(
             continue
         channels = sorted({c for e in selection.entries if e.kind == kind for c in e.channels})
         stats = effective_stats(defn, channels, message_kind=kind)
-        frame = query_stats(conn, LEVELS[(kind, level)], ids, periods, base_stats_needed(stats, channels))
+        frame = query_stats(conn, LEVELS[(kind, level)], ids, periods, base_stats_needed(stats, channels), defn.timezone)
         tables.append(build_table(kind, frame, stats, names))
     return tables
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.report_spec import CatalogEntry
 
 _SQL = """
-select message_kind, message_id, message_name, channels, tags, first_event_date, last_event_date
+select message_kind, message_id, message_name, channels, tags, first_event_date, last_event_date, first_event_at
 from message_catalog
 order by message_kind, message_id
 """
@@ -30,6 +32,7 @@ def load_catalog(conn: sa.Connection) -> list[CatalogEntry]:
             tags=_split(row.tags),
             first_event_date=row.first_event_date,
             last_event_date=row.last_event_date,
+            first_event_at=row.first_event_at.replace(tzinfo=UTC) if row.first_event_at else None,
         )
         for row in conn.execute(sa.text(_SQL))
     ]

@@ -1,115 +1,117 @@
-"""Report stats per period × message × channel from the daily rollups, in a few set-based queries.
+"""Report stats per period × message × channel, exact in the report's time zone, in a few set-based queries.
 
-Additive stats are sums of the rollup's daily rows over the period's days. Unique stats are
-recomputed for the whole period as ``count(distinct user_id)`` over ``int_user_touches__daily``
-and ``int_push_influenced_opens__daily`` (a sum of daily uniques would count a user active on
-two days twice). Every message × channel with an event in the time frame gets a row for every
-period, with zeros where it had none. Periods are local dates mapped to the UTC day of the same
-date (the rollups' day grain). Days join their period through a bound calendar (one row per
-day), so every join on ``event_date`` is an equality join on both engines.
+A local period is cut into slices: the quarter-hours of each UTC day it covers (lib/periods.py;
+every offset in use is a multiple of 15 minutes). Additive stats are sums of
+``int_message_stats__quarter_hourly`` rows over the period's slices. Unique stats are recomputed
+for the whole period as ``count(distinct user_id)`` over ``int_user_touches__daily`` and
+``int_push_influenced_opens__daily``, whose rows carry the quarter-hours in which the user had
+the event (a bitwise AND with the slice's mask; a sum of daily uniques would count a user active
+on two days twice). Every message × channel with an event in the time frame gets a row for every
+period, with zeros where it had none. Slices join through a bound calendar, so every join on
+``event_date`` is an equality join on both engines. In UTC every slice is a whole day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import Period
+from engagement_pipeline.lib.periods import Period, utc_slices
 from engagement_pipeline.lib.stat_catalog import STAT_CATALOG, MessageKind
 
 KEYS = ["message_id", "variation_id", "step_id", "channel"]
+COUNTS = "int_message_stats__quarter_hourly"
 TOUCHES = "int_user_touches__daily"
 INFLUENCED = "int_push_influenced_opens__daily"
 
 
 @dataclass(frozen=True)
 class Level:
-    """Where one report level reads its daily rows, and which id columns make its grain."""
+    """One report level: its message kind, and whether its rows keep the variation and the step."""
 
     kind: MessageKind
-    table: str
-    id_column: str
-    variation_column: str | None = None
-    step_column: str | None = None
+    by_variation: bool = False
+    by_step: bool = False
 
 
 LEVELS: dict[tuple[str, str], Level] = {
-    ("campaign", "variant"): Level("campaign", "campaign_variant_daily_stats", "campaign_id", "message_variation_id"),
-    ("campaign", "campaign"): Level("campaign", "campaign_daily_stats", "campaign_id"),
-    ("canvas", "step"): Level("canvas", "canvas_step_daily_stats", "canvas_id", "canvas_variation_id", "canvas_step_id"),
-    ("canvas", "canvas"): Level("canvas", "canvas_daily_stats", "canvas_id"),
+    ("campaign", "variant"): Level("campaign", by_variation=True),
+    ("campaign", "campaign"): Level("campaign"),
+    ("canvas", "step"): Level("canvas", by_variation=True, by_step=True),
+    ("canvas", "canvas"): Level("canvas"),
 }
 
 
-def _key_select(id_column: str, variation: str | None, step: str | None) -> str:
-    variation_sql = f"coalesce({variation}, '')" if variation else "cast('' as varchar)"
-    step_sql = f"coalesce({step}, '')" if step else "cast('' as varchar)"
-    return f"{id_column} as message_id, {variation_sql} as variation_id, {step_sql} as step_id, channel"
+def _key_select(level: Level) -> str:
+    variation = "variation_id" if level.by_variation else "cast('' as varchar)"
+    step = "step_id" if level.by_step else "cast('' as varchar)"
+    return f"message_id, {variation} as variation_id, {step} as step_id, channel"
 
 
-def _calendar_cte(periods: Sequence[Period]) -> tuple[str, dict]:
-    """``calendar (event_date, period_start, period_end)``: one row per day of the frame, values bound."""
+def calendar_cte(periods: Sequence[Period], tz: str) -> tuple[str, dict]:
+    """``calendar (event_date, period_start, first_quarter, end_quarter, am_mask, pm_mask)``: one row
+    per slice of the periods, values bound."""
     rows, params = [], {}
-    for p, period in enumerate(periods):
-        params[f"period_start_{p}"], params[f"period_end_{p}"] = period.start, period.end
-        for offset in range((period.end - period.start).days + 1):
-            d = len(rows)
-            params[f"day_{d}"] = period.start + timedelta(days=offset)
-            rows.append(f"(cast(:day_{d} as date), cast(:period_start_{p} as date), cast(:period_end_{p} as date))")
-    values = ", ".join(rows)
-    return f"calendar as (select * from (values {values}) as c (event_date, period_start, period_end))", params
+    for i, piece in enumerate(utc_slices(periods, tz)):
+        params |= {
+            f"day_{i}": piece.utc_date, f"period_{i}": piece.period_start, f"lo_{i}": piece.first_quarter,
+            f"hi_{i}": piece.end_quarter, f"am_{i}": piece.am_mask, f"pm_{i}": piece.pm_mask,
+        }
+        rows.append(
+            f"(cast(:day_{i} as date), cast(:period_{i} as date), cast(:lo_{i} as integer), cast(:hi_{i} as integer),"
+            f" cast(:am_{i} as bigint), cast(:pm_{i} as bigint))"
+        )
+    columns = "event_date, period_start, first_quarter, end_quarter, am_mask, pm_mask"
+    return f"calendar as (select * from (values {', '.join(rows)}) as c ({columns}))", params
 
 
-def _additive_sql(level: Level, calendar_cte: str, stats: Sequence[str]) -> str:
-    keys = ", ".join(KEYS)
-    on_keys = " and ".join(f"totals.{k} = members.{k}" for k in KEYS)
-    daily_stats = "".join(f", {s}" for s in stats)
-    sums = "".join(f", cast(sum(daily.{s}) as bigint) as {s}" for s in stats)
-    filled = "".join(f", coalesce(totals.{s}, 0) as {s}" for s in stats)
+def frame_params(periods: Sequence[Period], tz: str) -> dict:
+    """The UTC days the calendar spans (``frame_start``..``frame_end``, inclusive): a cheap range filter."""
+    slices = utc_slices([periods[0], periods[-1]], tz)
+    return {"frame_start": slices[0].utc_date, "frame_end": slices[-1].utc_date}
+
+
+def _additive_sql(level: Level, calendar: str, stats: Sequence[str]) -> str:
+    keys = ", ".join(f"counts.{k}" for k in KEYS)
+    sums = "".join(f", cast(sum(counts.{s}) as bigint) as {s}" for s in stats)
     return f"""
-with {calendar_cte},
-periods as (select distinct period_start, period_end from calendar),
-daily as (
-    select {_key_select(level.id_column, level.variation_column, level.step_column)}, event_date{daily_stats}
-    from {level.table}
-    where {level.id_column} in :message_ids and event_date >= :frame_start and event_date <= :frame_end
-),
-members as (select distinct {keys} from daily),
-totals as (
-    select calendar.period_start, {", ".join(f"daily.{k}" for k in KEYS)}{sums}
-    from daily
-    inner join calendar on calendar.event_date = daily.event_date
-    group by calendar.period_start, {", ".join(f"daily.{k}" for k in KEYS)}
+with {calendar},
+counts as (
+    select {_key_select(level)}, event_date, quarter_hour{"".join(f", {s}" for s in stats)}
+    from {COUNTS}
+    where message_kind = :message_kind and message_id in :message_ids
+        and event_date >= :frame_start and event_date <= :frame_end
 ),
 final as (
-    select periods.period_start, periods.period_end, {", ".join(f"members.{k}" for k in KEYS)}{filled}
-    from periods
-    cross join members
-    left join totals on totals.period_start = periods.period_start and {on_keys}
+    select calendar.period_start, {keys}{sums}
+    from counts
+    inner join calendar
+        on calendar.event_date = counts.event_date
+        and counts.quarter_hour >= calendar.first_quarter and counts.quarter_hour < calendar.end_quarter
+    group by calendar.period_start, {keys}
 )
 select * from final
-order by period_start, {keys}
 """
 
 
-def _unique_sql(level: Level, calendar_cte: str) -> str:
-    variation = "variation_id" if level.variation_column else None
-    step = "step_id" if level.step_column else None
+def _unique_sql(level: Level, calendar: str) -> str:
     keys = ", ".join(f"touches.{k}" for k in KEYS)
     return f"""
-with {calendar_cte},
+with {calendar},
 people as (
-    select event_date, message_kind, message_id, variation_id, step_id, channel, stat, user_id from {TOUCHES}
+    select event_date, message_kind, message_id, variation_id, step_id, channel, stat, user_id,
+        am_quarters, pm_quarters
+    from {TOUCHES}
     union all
-    select event_date, message_kind, message_id, variation_id, step_id, channel, 'influenced_opens', user_id
+    select event_date, message_kind, message_id, variation_id, step_id, channel, 'influenced_opens', user_id,
+        am_quarters, pm_quarters
     from {INFLUENCED}
 ),
 touches as (
-    select {_key_select("message_id", variation, step)}, stat, user_id, event_date
+    select {_key_select(level)}, stat, user_id, event_date, am_quarters, pm_quarters
     from people
     where message_kind = :message_kind and message_id in :message_ids and stat in :stats
         and event_date >= :frame_start and event_date <= :frame_end
@@ -117,7 +119,9 @@ touches as (
 final as (
     select calendar.period_start, {keys}, touches.stat, cast(count(distinct touches.user_id) as bigint) as users
     from touches
-    inner join calendar on calendar.event_date = touches.event_date
+    inner join calendar
+        on calendar.event_date = touches.event_date
+        and ((touches.am_quarters & calendar.am_mask) <> 0 or (touches.pm_quarters & calendar.pm_mask) <> 0)
     group by calendar.period_start, {keys}, touches.stat
 )
 select * from final
@@ -145,25 +149,36 @@ def split_stats(base_stats: Sequence[str]) -> tuple[list[str], list[str]]:
     return additive, unique
 
 
+def _grid(periods: Sequence[Period], members: pd.DataFrame) -> pd.DataFrame:
+    """Every period × member (message × channel), in period then key order."""
+    bounds = pd.DataFrame({"period_start": [p.start for p in periods], "period_end": [p.end for p in periods]})
+    return bounds.merge(members, how="cross").sort_values(["period_start", *KEYS], kind="stable")
+
+
 def query_stats(
     conn: sa.Connection,
     level: Level,
     message_ids: Sequence[str],
     periods: Sequence[Period],
     base_stats: Sequence[str],
+    tz: str = "UTC",
 ) -> pd.DataFrame:
     """One row per period × message (at ``level``) × channel: period_start, period_end, KEYS, stats."""
     additive, unique = split_stats(base_stats)
     columns = ["period_start", "period_end", *KEYS, *additive, *unique]
     if not message_ids or not periods:
         return pd.DataFrame(columns=columns)
-    calendar_cte, params = _calendar_cte(periods)
-    params |= {"message_ids": list(message_ids), "frame_start": periods[0].start, "frame_end": periods[-1].end}
-    frame = _frame(conn, _additive_sql(level, calendar_cte, additive), params, ["message_ids"])
-    if unique and not frame.empty:
-        params |= {"message_kind": level.kind, "stats": unique}
-        counts = _frame(conn, _unique_sql(level, calendar_cte), params, ["message_ids", "stats"])
-        frame = frame.merge(_wide(counts), on=["period_start", *KEYS], how="left")
-    for stat in unique:
+    calendar, params = calendar_cte(periods, tz)
+    params |= frame_params(periods, tz) | {"message_ids": list(message_ids), "message_kind": level.kind}
+    totals = _frame(conn, _additive_sql(level, calendar, additive), params, ["message_ids"])
+    members = totals[KEYS]
+    if unique:
+        counts = _frame(conn, _unique_sql(level, calendar), params | {"stats": unique}, ["message_ids", "stats"])
+        totals = totals.merge(_wide(counts), on=["period_start", *KEYS], how="outer")
+        members = totals[KEYS]
+    if members.empty:
+        return pd.DataFrame(columns=columns)
+    frame = _grid(periods, members.drop_duplicates()).merge(totals, on=["period_start", *KEYS], how="left")
+    for stat in [*additive, *unique]:
         frame[stat] = frame[stat].fillna(0).astype("int64") if stat in frame else 0
-    return frame.reindex(columns=columns)
+    return frame.reindex(columns=columns).reset_index(drop=True)
