@@ -1,4 +1,5 @@
-"""Benchmark a report of DAYS days x MESSAGES campaign variants at daily interval on synthetic rollups."""
+"""Benchmark a report of DAYS days x MESSAGES campaign variants at daily interval on synthetic rollups
+(counts in 24 quarter-hours of each day, 20 users a day with three unique stats each)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.support import materialize_days
 
 FIRST = date(2025, 10, 1)
 USERS_PER_DAY = 20
+QUARTERS_PER_DAY = 24
 
 
 def _columns(conn: sa.Connection, table: str) -> list[tuple[str, str]]:
@@ -46,7 +48,7 @@ def _fill(conn: sa.Connection, table: str, keys: dict[str, str], source: str) ->
     conn.execute(sa.text(f"insert into {table} ({names}) select {select} from {source}"))
 
 
-def run_report_bench(url: str, days: int, messages: int) -> dict:
+def run_report_bench(url: str, days: int, messages: int, tz: str = "UTC") -> dict:
     home = Path(tempfile.mkdtemp(prefix="bench-report-"))
     materialize_days(url, home, FIRST)  # creates every model table, empty
     source = (
@@ -61,9 +63,18 @@ def run_report_bench(url: str, days: int, messages: int) -> dict:
         for table in ("campaign_variant_daily_stats", "campaign_daily_stats"):
             conn.execute(sa.text(f"delete from {table}"))
             _fill(conn, table, ids, source)
+        keys = {"message_kind": "'campaign'", "message_id": "'camp-' || cast(m as varchar)",
+                "variation_id": "'var-' || cast(m as varchar)", "step_id": "''", "channel": "'email'", "event_date": "event_date"}
+        conn.execute(sa.text("delete from int_message_stats__daily"))
+        _fill(conn, "int_message_stats__daily", keys, source)
+        # Counts per quarter-hour: a message sends in QUARTERS_PER_DAY quarter-hours of each day.
+        conn.execute(sa.text("delete from int_message_stats__quarter_hourly"))
+        _fill(conn, "int_message_stats__quarter_hourly", keys | {"quarter_hour": "cast(q * 4 as integer)"},
+              f"{source[:-len(') as grid')]}) as grid, range({QUARTERS_PER_DAY}) as t4(q)")
         touches = {"message_kind": "'campaign'", "message_id": "'camp-' || cast(m as varchar)",
                    "variation_id": "'var-' || cast(m as varchar)", "step_id": "''", "channel": "'email'",
-                   "stat": "stat", "user_id": "'user-' || cast(u as varchar)", "event_date": "event_date"}
+                   "stat": "stat", "user_id": "'user-' || cast(u as varchar)", "event_date": "event_date",
+                   "am_quarters": "cast(1 as bigint) << cast(u % 48 as integer)", "pm_quarters": "cast(0 as bigint)"}
         conn.execute(sa.text("delete from int_user_touches__daily"))
         _fill(conn, "int_user_touches__daily", touches,
               f"{source[:-len(') as grid')]}) as grid, range({USERS_PER_DAY}) as t3(u),"
@@ -74,13 +85,15 @@ def run_report_bench(url: str, days: int, messages: int) -> dict:
         conn.execute(sa.text("delete from message_catalog"))
         _fill(conn, "message_catalog", catalog, f"range({messages}) as t2(m)")
         touch_rows = conn.execute(sa.text("select count(*) from int_user_touches__daily")).scalar_one()
+        quarter_rows = conn.execute(sa.text("select count(*) from int_message_stats__quarter_hourly")).scalar_one()
     last = FIRST + timedelta(days=days - 1)
     yaml = (f"name: Benchmark\nmessages: {{tags: {{match: any, values: [bench]}}}}\n"
             f"time_frame: {{start: {FIRST.isoformat()}, end: {last.isoformat()}}}\ninterval: daily\ncompression: zip\n"
+            f"timezone: {tz}\n"
             "recipients: [bench@example.org]\n").encode()
     defn = parse_definition(yaml, home / "benchmark.yaml")
     started = time.perf_counter()
     report = generate_report(defn, engine, ObjectStore(str(home / "reports")), run_id="benchmark")
     seconds = time.perf_counter() - started
     rows = sum(len(table.rows) for table in report.tables) if hasattr(report.tables[0], "rows") else None
-    return {"seconds": seconds, "rows": rows, "touch_rows": touch_rows, "days": days, "messages": messages}
+    return {"seconds": seconds, "rows": rows, "touch_rows": touch_rows, "quarter_rows": quarter_rows, "days": days, "messages": messages, "timezone": tz}

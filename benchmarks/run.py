@@ -59,8 +59,11 @@ def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None) -
         limit_db.unlink(missing_ok=True)
         limits.append(step("limit_ingest", str(data), str(limit_db)))
     out["limit_ingest"] = {"seconds": median(limits), "rate": median(limits, "rate"), "rss_mib": max(r["rss_mib"] for r in limits)}
+    raw_bytes = step("storage", str(db))["bytes"]
     models = repeat(repeats, "models", f"duckdb:///{db}", DAY.isoformat(), DAY.isoformat())
     out["models"] = {"seconds": median(models), "rss_mib": max(r["rss_mib"] for r in models)}
+    built = step("storage", str(db))
+    out["storage"] = {"raw_bytes": raw_bytes, "bytes": built["bytes"], "quarter_rows": built["quarter_rows"]}
     limit_models = repeat(repeats, "limit_models", str(db))
     out["limit_models"] = {"seconds": median(limit_models), "rss_mib": max(r["rss_mib"] for r in limit_models)}
     if not skip_pandas:
@@ -136,6 +139,12 @@ def report_lines(results: dict) -> list[str]:
             f"| {n} all models, one day (Dagster run, DuckDB) | {size['models']['seconds']:.1f} s (peak RSS {size['models']['rss_mib']:,.0f} MiB) |",
             f"| {n} limit: one hand-written DuckDB rollup | {size['limit_models']['seconds']:.1f} s; ours / limit = {size['models']['seconds'] / size['limit_models']['seconds']:.2f} |",
         ]
+        if "storage" in size:
+            st = size["storage"]
+            lines.append(
+                f"| {n} warehouse for the day (DuckDB, after models) | {st['bytes'] / 2**20:,.0f} MiB"
+                f" (raw events alone {st['raw_bytes'] / 2**20:,.0f} MiB; {st['quarter_rows']:,} quarter-hour rows) |"
+            )
         if "pandas_models" in size:
             p = size["pandas_models"]
             lines.append(f"| {n} naive: pandas groupby (excl. {p['load_seconds']:.1f} s load) | {p['seconds']:.1f} s; pandas / ours = {p['seconds'] / size['models']['seconds']:.2f} (peak RSS {p['rss_mib']:,.0f} MiB) |")
@@ -147,9 +156,15 @@ def report_lines(results: dict) -> list[str]:
         lines.append(f"| backfill {b['days']} days x {b['per_day']:,} events: one run vs {b['days']} single-day runs | {b['one_run_seconds']:.1f} s vs {b['single_runs_seconds']:.1f} s ({b['single_runs_seconds'] / b['one_run_seconds']:.1f}x) |")
     for point in results.get("linearity", []):
         lines.append(f"| one-run backfill, {point['days']} days | {point['seconds']:.1f} s ({point['seconds'] / point['days']:.2f} s/day) |")
-    if "report" in results:
-        r = results["report"]
-        lines.append(f"| report {r['days']} days x {r['messages']} variants, daily ({r['touch_rows']:,} touch rows) | {r['seconds']:.1f} s (peak RSS {r['rss_mib']:,.0f} MiB) |")
+    for key in ("report", "report_tokyo"):
+        if key not in results:
+            continue
+        r = results[key]
+        lines.append(
+            f"| report {r['days']} days x {r['messages']} variants, daily, {r.get('timezone', 'UTC')}"
+            f" ({r['touch_rows']:,} touch rows, {r.get('quarter_rows', 0):,} quarter-hour rows)"
+            f" | {r['seconds']:.1f} s (peak RSS {r['rss_mib']:,.0f} MiB) |"
+        )
     return lines
 
 
@@ -178,6 +193,8 @@ def main() -> None:
         db = DATA / "report.duckdb"
         db.unlink(missing_ok=True)
         results["report"] = step("report", f"duckdb:///{db}", "365", "200")
+        db.unlink(missing_ok=True)
+        results["report_tokyo"] = step("report", f"duckdb:///{db}", "365", "200", "Asia/Tokyo")
     (DATA / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print("\n".join(report_lines(results)))
 

@@ -118,6 +118,19 @@ def models(url: str, first: str, last: str) -> None:
     _emit(seconds=time.perf_counter() - started, success=result.success)
 
 
+def storage(db: str) -> None:
+    """Bytes the DuckDB warehouse file uses (after a checkpoint) and the quarter-hour table's rows."""
+    import duckdb
+
+    with duckdb.connect(db) as conn:
+        conn.execute("checkpoint")
+        blocks, block_size = conn.execute("select used_blocks, block_size from pragma_database_size()").fetchone()
+        tables = {name for (name,) in conn.execute("select table_name from duckdb_tables()").fetchall()}
+        quarters = "int_message_stats__quarter_hourly"
+        rows = conn.execute(f"select count(*) from {quarters}").fetchone()[0] if quarters in tables else 0
+    _emit(bytes=blocks * block_size, quarter_rows=rows)
+
+
 def limit_models(db: str) -> None:
     """The limit: one hand-written statement, campaign x variant x channel x day with exact daily uniques.
 
@@ -177,10 +190,10 @@ def pandas_models(db: str) -> None:
     _emit(seconds=time.perf_counter() - started, load_seconds=loaded)
 
 
-def report(url: str, days: int, messages: int) -> None:
+def report(url: str, days: int, messages: int, tz: str = "UTC") -> None:
     from benchmarks.report_bench import run_report_bench
 
-    _emit(**run_report_bench(url, days, messages))
+    _emit(**run_report_bench(url, days, messages, tz))
 
 
 if __name__ == "__main__":
@@ -192,6 +205,7 @@ if __name__ == "__main__":
         "models": lambda: models(args[0], args[1], args[2]),
         "limit_models": lambda: limit_models(args[0]),
         "pandas_models": lambda: pandas_models(args[0]),
-        "report": lambda: report(args[0], int(args[1]), int(args[2])),
+        "storage": lambda: storage(args[0]),
+        "report": lambda: report(args[0], int(args[1]), int(args[2]), *args[3:4]),
     }
     handlers[step]()

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.periods import Period, split_periods
 from engagement_pipeline.lib.report_spec_schema import Interval
+from engagement_pipeline.lib.reports.metadata import report_metadata
 from tests.support import event, load_events, materialize_days
 from tests.test_report_helpers import render
 
@@ -274,8 +275,13 @@ def eval_block(text: str) -> dict:
     return {unit.strip(): int(n)}
 
 
-def test_uniques_in_a_local_day_need_the_quarter_hours_not_the_utc_day(built):
-    """A Tokyo day counts a user once though the user's events fall on two UTC days (one touch row each)."""
-    files = report(built, "tokyo-two-utc-days", "{campaigns: [c_tokyo]}", "Asia/Tokyo", "daily",
-                   date(2026, 11, 1), date(2026, 11, 1), "stats: [unique_opens]\nlevel: {campaigns: campaign}\n")
+def test_a_tokyo_day_reads_two_utc_days_and_counts_a_user_once(built):
+    """A Tokyo day counts a user once though the user's events fall on two UTC days (one touch row each),
+    and the rendered report names both UTC partitions it read."""
+    url, home = built
+    text = ("name: tz\nmessages: {campaigns: [c_tokyo]}\ntimezone: Asia/Tokyo\n"
+            "time_frame: {start: 2026-11-01, end: 2026-11-01}\nstats: [unique_opens]\nlevel: {campaigns: campaign}\n")
+    generated, files = render(url, home / "tokyo-two-utc-days", text)
     assert [r["unique_opens"] for r in files["campaigns.csv"]] == ["2"]
+    assert generated.utc_days == (date(2026, 10, 31), date(2026, 11, 1))
+    assert report_metadata(generated, is_s3=False)["utc partitions read"] == "2026-10-31 .. 2026-11-01 (2 UTC days)"

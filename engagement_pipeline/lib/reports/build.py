@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import Period, resolve_time_frame, split_periods
+from engagement_pipeline.lib.periods import Period, resolve_time_frame, split_periods, utc_partitions
 from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
 from engagement_pipeline.lib.reports.catalog import load_catalog
 from engagement_pipeline.lib.reports.names import load_names
 from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
-from engagement_pipeline.lib.reports.query import LEVELS, query_stats
+from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, frame_params, query_stats
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
 from engagement_pipeline.lib.stat_catalog import MessageKind, base_stats_needed
 from engagement_pipeline.lib.storage import ObjectStore
@@ -36,6 +36,9 @@ class GeneratedReport:
     tables: tuple[ReportTable, ...]
     selection: ResolvedSelection
     periods: tuple[Period, ...]
+    timezone: str = "UTC"
+    utc_days: tuple[date, ...] = ()
+    """The UTC days (pipeline partitions) the report read: its local days overlap them."""
 
 
 def run_stamp(moment: datetime) -> str:
@@ -75,6 +78,18 @@ def _tables(
     return tables
 
 
+def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, periods: list[Period]) -> None:
+    """Stop, naming the command, rather than render numbers from days an earlier version built."""
+    bounds = frame_params(periods, defn.timezone)
+    old = days_to_rebuild(conn, bounds["frame_start"], bounds["frame_end"])
+    if old:
+        raise ReportRunError(
+            f"{defn.report_id}: the warehouse holds {len(old)} UTC day(s) built by an earlier version without"
+            f" quarter-hour stats ({old[0]} .. {old[-1]}); rebuild them once with"
+            f" `engagement materialize --from {old[0]} --to {old[-1]}`, then run the report again"
+        )
+
+
 def _store(store: ObjectStore, defn: ReportDefinition, tables: list[ReportTable], folder: str) -> tuple[ReportFile, ...]:
     with tempfile.TemporaryDirectory(prefix=f"report-{defn.report_id}-") as tmp:
         packed = pack(tables, Path(tmp), delimiter=defn.delimiter, compression=defn.compression, archive=defn.report_id)
@@ -108,6 +123,7 @@ def generate_report(
         selection = resolve_messages(defn, load_catalog(conn))
         first, last = time_frame(defn, selection, as_of, start, end)
         periods = split_periods(first, last, defn.interval)
+        _refuse_old_days(conn, defn, periods)
         tables = _tables(conn, defn, selection, periods)
     files = _store(store, defn, tables, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
     output = ReportOutput(
@@ -123,4 +139,5 @@ def generate_report(
     )
     with engine.begin() as conn:
         record_output(conn, output)
-    return GeneratedReport(output, tuple(tables), selection, tuple(periods))
+    utc_days = tuple(utc_partitions(first, last, defn.timezone))
+    return GeneratedReport(output, tuple(tables), selection, tuple(periods), defn.timezone, utc_days)

@@ -25,6 +25,11 @@ def _preview(table: ReportTable) -> str:
     return "\n".join(lines)
 
 
+def _days(report: GeneratedReport) -> str:
+    days = report.utc_days
+    return f"{days[0].isoformat()} .. {days[-1].isoformat()} ({len(days)} UTC days)" if days else "none"
+
+
 def report_metadata(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMetadataValue]:
     output = report.output
     metadata: dict[str, dg.RawMetadataValue] = {}
@@ -36,6 +41,8 @@ def report_metadata(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMet
         **{f"rows: {t.name}": len(t.rows) for t in report.tables},
         "period": f"{output.period_start.isoformat()} .. {output.period_end.isoformat()}",
         "periods": len(report.periods),
+        "time zone": report.timezone,
+        "utc partitions read": _days(report),
         "messages": len(report.selection.entries),
         "expires_at": output.expires_at.isoformat(),
         "preview": dg.MetadataValue.md("\n\n".join(_preview(t) for t in report.tables) or "_no files_"),

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.periods import Period, utc_slices
+from engagement_pipeline.lib.reports.catalog import table_exists
 from engagement_pipeline.lib.stat_catalog import STAT_CATALOG, MessageKind
 
 KEYS = ["message_id", "variation_id", "step_id", "channel"]
@@ -126,6 +128,20 @@ final as (
 )
 select * from final
 """
+
+
+def days_to_rebuild(conn: sa.Connection, first: date, last: date) -> list[date]:
+    """UTC days ``first``..``last`` with daily stats but no quarter-hour counts: days built by a version
+    before local time zones (reports would miss them), to rebuild once with ``engagement materialize``."""
+    sql = (
+        "select distinct event_date from int_message_stats__daily where event_date >= :first and event_date <= :last"
+        f" except select distinct event_date from {COUNTS} where event_date >= :first and event_date <= :last"
+    )
+    if not table_exists(conn, "int_message_stats__daily"):
+        return []
+    if not table_exists(conn, COUNTS):
+        sql = sql.split(" except ")[0]
+    return sorted(row[0] for row in conn.execute(sa.text(sql), {"first": first, "last": last}))
 
 
 def _frame(conn: sa.Connection, sql: str, params: dict, expanding: Sequence[str]) -> pd.DataFrame:
