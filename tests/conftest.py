@@ -1,3 +1,4 @@
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -39,12 +40,25 @@ def pg_admin_url() -> str:
 @pytest.fixture
 def pg_url(pg_admin_url: str):
     """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    with pg_database(pg_admin_url) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def pg_database(pg_admin_url: str):
+    """Create a fresh PostgreSQL database, yield its URL, drop it (and our pooled engine) afterwards."""
     name = f"engagement_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'create database "{name}"'))
     url = sa.engine.make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    yield url
+    try:
+        yield url
+    finally:
+        _drop(admin, name, url)
+
+
+def _drop(admin: sa.Engine, name: str, url: str) -> None:
     from engagement_pipeline.lib.warehouse import _ENGINES
 
     engine = _ENGINES.pop(url, None)

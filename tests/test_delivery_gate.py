@@ -49,6 +49,13 @@ def execute(delivery: Delivery, sql: str) -> None:
         conn.execute(sa.text(sql))
 
 
+def restore(delivery: Delivery, rows: list) -> None:
+    with make_engine(delivery.workspace.url).begin() as conn:
+        for row in rows:
+            conn.execute(sa.text("insert into channel_daily_stats values (" + ", ".join(f":p{i}" for i in range(len(row))) + ")"),
+                         {f"p{i}": value for i, value in enumerate(row)})
+
+
 def sensor_tick(delivery: Delivery, *report_ids: str) -> list[dg.RunRequest]:
     cursor = json.dumps({report_id: "2026-11-23T07:00:00Z" for report_id in report_ids or ["promo_gate"]})
     context = dg.build_sensor_context(instance=delivery.workspace.instance, cursor=cursor)
@@ -81,10 +88,7 @@ def test_a_failed_blocking_check_holds_the_report_with_an_alert_then_it_is_sent_
     assert sensor_tick(delivery) == []
 
     execute(delivery, REMOVE)
-    with make_engine(delivery.workspace.url).begin() as conn:
-        for row in original:
-            conn.execute(sa.text("insert into channel_daily_stats values (" + ", ".join(f":p{i}" for i in range(len(row))) + ")"),
-                         {f"p{i}": value for i, value in enumerate(row)})
+    restore(delivery, original)
     assert run_grain_check(delivery, "2026-11-01") is True
     [request] = sensor_tick(delivery)
     assert request.run_key == "promo_gate:2026-11-23T07:00:00Z:release-1"
@@ -128,10 +132,7 @@ def test_a_tokyo_day_waits_for_both_utc_days_it_overlaps_then_is_sent_once(deliv
     assert sensor_tick(delivery, "promo_tokyo", "promo_utc") == []
 
     execute(delivery, REMOVE)
-    with make_engine(delivery.workspace.url).begin() as conn:
-        for row in original:
-            conn.execute(sa.text("insert into channel_daily_stats values (" + ", ".join(f":p{i}" for i in range(len(row))) + ")"),
-                         {f"p{i}": value for i, value in enumerate(row)})
+    restore(delivery, original)
     assert run_grain_check(delivery, "2026-11-01") is True
     [request] = sensor_tick(delivery, "promo_tokyo", "promo_utc")
     assert release(delivery, request).success

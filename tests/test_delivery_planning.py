@@ -135,6 +135,11 @@ def test_checked_days_stop_at_the_last_complete_day():
     assert days == [date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)]
 
 
+def test_checked_days_are_every_utc_day_the_local_days_overlap():
+    days = checked_days(date(2026, 11, 20), date(2026, 11, 23), at("2026-11-23T07:00:00"), "Asia/Tokyo")
+    assert days == [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)]
+
+
 @pytest.mark.parametrize(
     ("stat", "expected"),
     [("sent", True), ("delivery_rate", True), ("click_rate", True), ("unique_opens", False),

@@ -7,10 +7,13 @@ import pytest
 
 from engagement_pipeline.lib.periods import (
     Period,
+    Slice,
     local_day_bounds_utc,
     period_bounds_utc,
     resolve_time_frame,
     split_periods,
+    utc_partitions,
+    utc_slices,
 )
 from engagement_pipeline.lib.report_spec import Interval, ReportDefinition, parse_definition
 
@@ -106,3 +109,47 @@ def test_local_day_bounds_utc(day: str, tz: str, start: datetime, hours: int) ->
 def test_period_bounds_span_the_local_days() -> None:
     bounds = period_bounds_utc(_p("2026-01-01", "2026-01-31"), "Asia/Tokyo")
     assert bounds == (datetime(2025, 12, 31, 15, tzinfo=UTC), datetime(2026, 1, 31, 15, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "pieces"),
+    [
+        ("UTC", date(2026, 11, 1), [(date(2026, 11, 1), 0, 96)]),
+        ("Asia/Tokyo", date(2026, 11, 2), [(date(2026, 11, 1), 60, 96), (date(2026, 11, 2), 0, 60)]),
+        ("Asia/Kolkata", date(2026, 11, 2), [(date(2026, 11, 1), 74, 96), (date(2026, 11, 2), 0, 74)]),
+        ("Asia/Kathmandu", date(2026, 11, 2), [(date(2026, 11, 1), 73, 96), (date(2026, 11, 2), 0, 73)]),
+        ("America/St_Johns", date(2026, 11, 2), [(date(2026, 11, 2), 14, 96), (date(2026, 11, 3), 0, 14)]),
+        # Adelaide: +10:30 until 2026-04-05 03:00 local, then +09:30 (a 25-hour day)
+        ("Australia/Adelaide", date(2026, 4, 5), [(date(2026, 4, 4), 54, 96), (date(2026, 4, 5), 0, 58)]),
+        # New York: 23 hours on 2026-03-08, 25 hours on 2026-11-01
+        ("America/New_York", date(2026, 3, 8), [(date(2026, 3, 8), 20, 96), (date(2026, 3, 9), 0, 16)]),
+        ("America/New_York", date(2026, 11, 1), [(date(2026, 11, 1), 16, 96), (date(2026, 11, 2), 0, 20)]),
+    ],
+)
+def test_a_local_day_is_cut_into_utc_quarter_hours(tz, day, pieces):
+    slices = utc_slices([Period(day, day)], tz)
+    assert [(s.utc_date, s.first_quarter, s.end_quarter) for s in slices] == pieces
+    quarters = sum(hi - lo for _, lo, hi in pieces)
+    hours = (local_day_bounds_utc(day, tz)[1] - local_day_bounds_utc(day, tz)[0]).total_seconds() / 3600
+    assert quarters == hours * 4
+
+
+def test_slice_masks_hold_exactly_its_quarter_hours():
+    piece = Slice(date(2026, 11, 1), date(2026, 11, 2), 46, 50)
+    assert piece.am_mask == (1 << 46) | (1 << 47)
+    assert piece.pm_mask == 0b11
+    whole = Slice(date(2026, 11, 1), date(2026, 11, 1), 0, 96)
+    assert whole.am_mask == whole.pm_mask == (1 << 48) - 1
+
+
+def test_a_zone_whose_midnight_is_not_on_a_quarter_hour_is_refused():
+    with pytest.raises(ValueError, match="Africa/Monrovia.*not on a quarter-hour"):
+        utc_slices([Period(date(1970, 6, 1), date(1970, 6, 1))], "Africa/Monrovia")
+
+
+def test_utc_partitions_of_local_days():
+    assert utc_partitions(date(2026, 11, 2), date(2026, 11, 3), "Asia/Tokyo") == [
+        date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
+    assert utc_partitions(date(2026, 11, 2), date(2026, 11, 2), "UTC") == [date(2026, 11, 2)]
+    assert utc_partitions(date(2026, 11, 2), date(2026, 11, 2), "America/Los_Angeles") == [
+        date(2026, 11, 2), date(2026, 11, 3)]

@@ -8,19 +8,19 @@ then a randomized workspace compared cell for cell with an independent count by 
 
 from __future__ import annotations
 
+import contextlib
 import random
-import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
 from engagement_pipeline.lib.periods import Period, split_periods
 from engagement_pipeline.lib.report_spec_schema import Interval
 from engagement_pipeline.lib.reports.metadata import report_metadata
+from tests.conftest import pg_database
 from tests.support import event, load_events, materialize_days
 from tests.test_report_helpers import render
 
@@ -120,29 +120,14 @@ def random_events(seed: int = 7) -> list[dict]:
 def built(request, tmp_path_factory) -> tuple[str, Path]:
     """One warehouse per engine with every event above, all models built once for the module."""
     home = tmp_path_factory.mktemp(request.param)
-    if request.param == "duckdb":
-        url = f"duckdb:///{home / 'warehouse.duckdb'}"
+    with contextlib.ExitStack() as stack:
+        if request.param == "duckdb":
+            url = f"duckdb:///{home / 'warehouse.duckdb'}"
+        else:
+            url = stack.enter_context(pg_database(request.getfixturevalue("pg_admin_url")))
         load_events(url, midnight_events() + dst_events() + random_events())
         materialize_days(url, home, FIRST, LAST)
         yield url, home
-        return
-    admin_url = request.getfixturevalue("pg_admin_url")
-    name = f"engagement_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'create database "{name}"'))
-    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    load_events(url, midnight_events() + dst_events() + random_events())
-    materialize_days(url, home, FIRST, LAST)
-    yield url, home
-    from engagement_pipeline.lib.warehouse import _ENGINES
-
-    engine = _ENGINES.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-    admin.dispose()
 
 
 def report(built, folder: str, messages: str, tz: str, interval: str, start: date, end: date, extra: str = "") -> dict:
