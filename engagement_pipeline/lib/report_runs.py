@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from engagement_pipeline.lib.config import defaults
-from engagement_pipeline.lib.report_spec import load_definitions
+from engagement_pipeline.lib.report_spec import check_report_id, load_definitions
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.resources import PipelineSettings
 from engagement_pipeline.lib.runner import execute_job, failure_message
@@ -41,8 +41,10 @@ def render_report(
     """Run `render_report_job` for ``report_id`` (adding its partition if needed).
 
     Returns (success, metadata of the `report_files` materialization with ``run_id``), or
-    (False, {"error": <the definition's or run's errors>, "run_id": ...}).
+    (False, {"error": <the definition's or run's errors>, "run_id": ...}). An id that is not a
+    plain file stem raises ``ReportDefinitionError`` before any partition or run is made.
     """
+    check_report_id(report_id)
     if not inst.has_dynamic_partition(report_partitions.name, report_id):
         inst.add_dynamic_partitions(report_partitions.name, [report_id])
     values = {
