@@ -3,6 +3,7 @@
 import typer
 
 from engagement_pipeline.cli import delivery, pipeline, report
+from engagement_pipeline.lib.config import ConfigError, load_env_file
 
 app = typer.Typer(help="Engagement reports from Braze Currents exports, on Dagster.", no_args_is_help=True, add_completion=False)
 pipeline.register(app)
@@ -11,4 +12,11 @@ app.add_typer(report.app, name="report", help="Report definitions, files and del
 
 
 def main() -> None:
-    app()
+    """Read `.env` of the current folder (set variables win), then run the command; a wrong setting is
+    one line per variable and exit status 2, not a traceback."""
+    load_env_file()
+    try:
+        app()
+    except ConfigError as exc:
+        typer.secho(f"configuration: {exc}".replace("\n", "\nconfiguration: "), fg="red", err=True)
+        raise SystemExit(2) from None
