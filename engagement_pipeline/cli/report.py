@@ -37,10 +37,11 @@ def _catalog() -> tuple[list[CatalogEntry] | None, str]:
     if url.startswith("duckdb:") and not duckdb_path(url).is_file():
         return None, "no warehouse yet; message ids and tags not checked"
     try:
-        with make_engine(url).connect() as conn:
+        with make_engine(url, lock_wait_seconds=0).connect() as conn:
             catalog = load_catalog(conn)
     except Exception as exc:  # a locked or unreachable warehouse only skips the catalog check
-        return None, f"warehouse not readable ({exc.__class__.__name__}); message ids and tags not checked"
+        reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        return None, f"warehouse not readable ({reason}); message ids and tags not checked"
     if not catalog:
         return None, "the message catalog is empty; message ids and tags not checked"
     return catalog, f"checked against {len(catalog)} messages in the catalog"

@@ -45,6 +45,7 @@ def _unset(base: Path, env: Mapping[str, str]) -> str:
 ENV_VARS: tuple[EnvVarDoc, ...] = (
     EnvVarDoc("ENGAGEMENT_HOME", "./.engagement", "Data folder of the embedded default: DuckDB file, Dagster home, local landing zone, reports and outbox.", lambda base, env: str(base)),
     EnvVarDoc("ENGAGEMENT_WAREHOUSE_URL", "duckdb:///$ENGAGEMENT_HOME/warehouse.duckdb", "`duckdb:///<path>` or `postgresql+psycopg2://user:pass@host:5432/db`. DuckDB settings go in the query string (`?memory_limit=4GB&threads=4`); memory_limit defaults to 1GB, beyond which DuckDB spills to disk.", lambda base, env: f"duckdb:///{base / 'warehouse.duckdb'}"),
+    EnvVarDoc("ENGAGEMENT_LOCK_WAIT_SECONDS", "60", "Seconds a command or run waits for a DuckDB warehouse file another process is writing (it names that process), before failing; 0 fails at once."),
     EnvVarDoc("ENGAGEMENT_LANDING_URL", "$ENGAGEMENT_HOME/landing", "Local folder or `s3://bucket/prefix` holding Braze Currents exports.", lambda base, env: str(base / "landing")),
     EnvVarDoc("ENGAGEMENT_REPORTS_URL", "$ENGAGEMENT_HOME/reports", "Local folder or `s3://bucket/prefix` for report files.", lambda base, env: str(base / "reports")),
     EnvVarDoc("ENGAGEMENT_S3_ENDPOINT_URL", "(AWS_ENDPOINT_URL, else AWS)", "Endpoint of an S3-compatible store (MinIO, moto, ...). Credentials come from the standard AWS chain.", lambda base, env: _get(env, "AWS_ENDPOINT_URL") or ""),
@@ -131,6 +132,15 @@ def _addresses(value: str) -> None:
             raise ValueError(f"{address!r} {exc}") from None
 
 
+def _seconds(value: str) -> None:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("is not a number; expected seconds from 0 to 86400") from None
+    if not 0 <= number <= 86400:
+        raise ValueError("is out of range; expected seconds from 0 to 86400")
+
+
 def _positive_number(value: str) -> None:
     try:
         number = float(value)
@@ -143,6 +153,7 @@ def _positive_number(value: str) -> None:
 # How each setting is checked; a setting without an entry must be one line of text.
 CHECKS: dict[str, Check] = {
     "ENGAGEMENT_WAREHOUSE_URL": _warehouse_url,
+    "ENGAGEMENT_LOCK_WAIT_SECONDS": _seconds,
     "ENGAGEMENT_LANDING_URL": _store_url,
     "ENGAGEMENT_REPORTS_URL": _store_url,
     "ENGAGEMENT_S3_ENDPOINT_URL": _http_url,

@@ -23,11 +23,6 @@ def _plain(metadata: dict[str, dg.MetadataValue]) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
 
-def _readable(error: str) -> str:
-    """Without the class name Dagster puts before the message of a `dg.Failure` the op raised."""
-    return error.removeprefix("dagster._core.definitions.events.Failure: ").removeprefix("Failure: ")
-
-
 def render_report(
     defs: dg.Definitions,
     inst: dg.DagsterInstance,
@@ -59,7 +54,7 @@ def render_report(
     )
     error = failure_message(result)
     if error is not None:
-        return False, {"error": _readable(error), "run_id": result.run_id}
+        return False, {"error": error, "run_id": result.run_id}
     materializations = result.asset_materializations_for_node(ASSET)
     return True, {**_plain(materializations[-1].metadata), "run_id": result.run_id}
 
