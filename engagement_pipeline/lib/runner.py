@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import dagster as dg
 
 from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.run_launcher import run_worker_tags
 
 if TYPE_CHECKING:
     from dagster_shared.error import SerializableErrorInfo
@@ -47,15 +48,28 @@ def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger.addHandler(_StepLines())
     return logger
 
-# The embedded default: SQLite storage under DAGSTER_HOME and one run at a time,
-# because DuckDB allows a single writing process per warehouse file.
+# The embedded default: SQLite storage under DAGSTER_HOME and one run at a time, because DuckDB
+# allows a single writing process per warehouse file. Run monitoring (the daemon that `engagement
+# ui` starts) marks a run failed once its worker process is gone (killed, crashed): without it such
+# a run stayed STARTED and held the one run slot for good.
 EMBEDDED_INSTANCE_YAML = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
+run_launcher:
+  module: engagement_pipeline.lib.run_launcher
+  class: LocalRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
 telemetry:
   enabled: false
 """
+# What earlier versions wrote: such a file is replaced, one the user edited is left alone.
+_EARLIER_EMBEDDED_YAMLS = ("concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n",)
 
 
 @dataclass
@@ -85,10 +99,11 @@ def instance() -> dg.DagsterInstance:
 
 
 def ensure_embedded_home(home: Path) -> None:
-    """Create DAGSTER_HOME with the embedded dagster.yaml unless one exists already."""
+    """Create DAGSTER_HOME with the embedded dagster.yaml unless one exists already (an unedited one
+    written by an earlier version is brought up to date)."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text() in _EARLIER_EMBEDDED_YAMLS:
         config.write_text(EMBEDDED_INSTANCE_YAML)
 
 
@@ -158,7 +173,8 @@ def execute_job(
     run_config: dict | None = None,
     tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run ``job_name`` in this process, recorded in ``inst``; ``run_config`` is merged over QUIET.
+    """Run ``job_name`` in this process, recorded in ``inst`` and tagged with this host (run monitoring
+    checks the process); ``run_config`` is merged over QUIET.
 
     The console shows the warnings steps log, one line each. A failed run does not raise: read
     ``result.success`` and ``failure_message(result)``.
@@ -168,7 +184,7 @@ def execute_job(
         instance=inst or instance(),
         partition_key=partition_key,
         run_config={**QUIET, **(run_config or {})},
-        tags=tags,
+        tags={**run_worker_tags(), **(tags or {})},
         raise_on_error=False,
     )
 
