@@ -48,6 +48,7 @@ def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger.addHandler(_StepLines())
     return logger
 
+
 # The embedded default: SQLite storage under DAGSTER_HOME and one run at a time, because DuckDB
 # allows a single writing process per warehouse file. Run monitoring (the daemon that `engagement
 # ui` starts) marks a run failed once its worker process is gone (killed, crashed): without it such
