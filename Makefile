@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export ENGAGEMENT_HOME ?= $(CURDIR)/.engagement
 
-.PHONY: install demo test ui validate bench clean
+.PHONY: install demo test ui validate bench clean config-docs
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ ui: install
 
 validate: install
 	DAGSTER_HOME=$(ENGAGEMENT_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
+
+config-docs: install  # README settings table and .env.example from engagement_pipeline/lib/config.py
+	$(BIN)/python -m engagement_pipeline.lib.config_docs
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -1,10 +1,21 @@
-"""The embedded default instance: SQLite under DAGSTER_HOME and one run at a time (DuckDB has one writer)."""
+"""The embedded default instance: SQLite under DAGSTER_HOME, one run at a time (DuckDB has one writer),
+and run monitoring that marks a run whose worker was killed as failed."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
+import yaml
 
 from engagement_pipeline.lib import runner
+from engagement_pipeline.lib.run_launcher import LocalRunLauncher, worker_status
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_embedded_home_queues_runs_one_at_a_time(tmp_path: Path):
@@ -45,3 +56,130 @@ def test_without_dagster_home_the_instance_lives_under_engagement_home(tmp_path:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
     finally:
         instance.dispose()
+
+
+def _assert_monitored(instance: dg.DagsterInstance) -> None:
+    assert instance.run_monitoring_enabled
+    assert 0 < instance.run_monitoring_poll_interval_seconds <= 60
+    assert 0 < instance.run_monitoring_start_timeout_seconds <= 600
+    assert instance.run_monitoring_max_resume_run_attempts == 0  # the default launcher cannot resume runs
+    assert isinstance(instance.run_launcher, LocalRunLauncher) and instance.run_launcher.supports_check_run_worker_health
+    assert "MONITORING" in instance.get_required_daemon_types()
+
+
+def test_embedded_instance_monitors_runs(tmp_path: Path):
+    home = tmp_path / "dagster"
+    runner.ensure_embedded_home(home)
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        _assert_monitored(instance)
+    finally:
+        instance.dispose()
+
+
+def test_production_dagster_yaml_monitors_runs_with_the_same_launcher(tmp_path: Path):
+    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    embedded = yaml.safe_load(runner.EMBEDDED_INSTANCE_YAML)
+    assert config["run_monitoring"] == embedded["run_monitoring"]
+    assert config["run_launcher"] == embedded["run_launcher"]
+    config.pop("storage")  # PostgreSQL: tests/test_instance_postgres.py loads it whole
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        _assert_monitored(instance)
+    finally:
+        instance.dispose()
+
+
+def test_an_unedited_embedded_yaml_of_an_earlier_version_is_brought_up_to_date(tmp_path: Path):
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n")
+    runner.ensure_embedded_home(home)
+    assert (home / "dagster.yaml").read_text() == runner.EMBEDDED_INSTANCE_YAML
+
+
+def test_worker_status_of_live_dead_and_reused_pids():
+    assert worker_status(os.getpid(), time.time()).value == "RUNNING"
+    assert worker_status(os.getpid(), time.time() - 10 * 86400).value == "FAILED"  # the pid is now another process's
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert worker_status(int(done.stdout), time.time()).value == "FAILED"
+
+
+WORKER = """
+import time
+import dagster as dg
+from engagement_pipeline.lib.runner import execute_job, instance
+
+@dg.op
+def sleep_long() -> None:
+    time.sleep(600)
+
+@dg.job
+def sleepy_job() -> None:
+    sleep_long()
+
+execute_job(dg.Definitions(jobs=[sleepy_job]), "sleepy_job", inst=instance())
+"""
+DAEMON_CODE = """
+import dagster as dg
+
+@dg.op
+def nothing() -> None:
+    pass
+
+@dg.job
+def nothing_job() -> None:
+    nothing()
+"""
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def test_a_run_whose_worker_is_killed_is_marked_failed_by_the_monitoring_daemon(tmp_path: Path):
+    home = tmp_path / "dagster"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+        "ENGAGEMENT_HOME": str(tmp_path / "engagement"), "DAGSTER_HOME": str(home),
+    }
+    worker = subprocess.Popen([sys.executable, "-c", WORKER], env=env, cwd=tmp_path)
+    try:
+        _wait_for((home / "dagster.yaml").exists, 60, "the embedded instance")
+        instance = dg.DagsterInstance.from_config(str(home))
+
+        def started():
+            runs = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+            return runs[0] if runs else None
+
+        run = _wait_for(started, 60, "the run to start")
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    time.sleep(1)
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED  # nothing else will end it
+
+    (tmp_path / "code.py").write_text(DAEMON_CODE)
+    daemon = subprocess.Popen(
+        ["dagster-daemon", "run", "-f", str(tmp_path / "code.py")], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        _wait_for(lambda: instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE, 90, "run monitoring")
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait(timeout=30)
+    failure = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
+    instance.dispose()
+    assert failure and f"run worker process {worker.pid}" in failure[0].event_log_entry.dagster_event.message

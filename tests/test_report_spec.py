@@ -116,6 +116,22 @@ INVALID = [
     ("expiry-format", _yaml() + "link_expiry: 1 hour\n", "link_expiry", "expected a duration such as 15m"),
     ("expiry-number", _yaml() + "link_expiry: 3600\n", "link_expiry", "expected a duration"),
     ("expiry-zero", _yaml() + "link_expiry: 0m\n", "link_expiry", "longer than zero"),
+    ("expiry-zero-seconds", _yaml() + "link_expiry: 0s\n", "link_expiry", "longer than zero"),
+    ("expiry-negative", _yaml() + "link_expiry: -1h\n", "link_expiry", "longer than zero"),
+    ("expiry-a-second-too-long", _yaml() + "link_expiry: 7d1s\n", "link_expiry", "expected at most 7d"),
+    ("last-days-too-many", _yaml() + "time_frame: {last_days: 3661}\n", "time_frame.last_days", "expected at most 3660 days"),
+    ("name-crlf", _yaml(name='name: "Weekly\\r\\nBcc: x@evil.example"'), "name", "control character (CR); expected one line"),
+    ("name-lf", _yaml(name='name: "Weekly\\nreport"'), "name", "control character (LF)"),
+    ("name-nul", _yaml(name='name: "Weekly\\0"'), "name", "control character (NUL)"),
+    ("name-line-separator", _yaml(name='name: "Weekly\\Lreport"'), "name", "LINE SEPARATOR"),
+    ("tag-tab", _yaml(messages='messages: {tags: {values: ["pro\\tmo"]}}'), "messages.tags.values[0]", "control character (TAB)"),
+    ("recipient-crlf", _yaml(recipients='recipients: ["a@example.com\\r\\nBcc: x@evil.example"]'), "recipients[0]", "control character (CR)"),
+    ("impossible-day", _yaml() + "time_frame: {start: 2026-02-30, end: 2026-03-31}\n", "time_frame.start", "got 2026-02-30, which is not a day of the calendar"),
+    ("impossible-month", _yaml() + "time_frame: {start: 2026-01-01, end: 2026-13-45}\n", "time_frame.end", "got 2026-13-45, which is not a day"),
+    ("impossible-quoted-day", _yaml() + "time_frame: {start: '2026-02-30', end: '2026-03-31'}\n", "time_frame.start", "not a day of the calendar"),
+    ("impossible-starting", _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-02-29}\n", "schedule.starting", "expected a real date YYYY-MM-DD"),
+    ("impossible-until", _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-02-01, until: 2026-04-31}\n", "schedule.until", "not a day of the calendar"),
+    ("date-not-a-date", _yaml() + "time_frame: {start: 20261001, end: 2026-10-31}\n", "time_frame.start", "expected a date YYYY-MM-DD"),
 ]
 
 
@@ -173,6 +189,23 @@ def test_load_definitions_keeps_good_files_and_reports_bad_ones(tmp_path: Path) 
     good, bad = load_definitions(tmp_path)
     assert sorted(d.report_id for d in good) == ["also_good", "good"]
     assert sorted(e.source.name for e in bad) == ["bad.yaml", "good.yml"]
+
+
+def test_an_impossible_unquoted_date_is_one_bad_file_among_good_ones(tmp_path: Path) -> None:
+    _write(tmp_path, _yaml() + "time_frame: {start: 2026-02-30, end: 2026-03-31}\n", "a_bad_date.yaml")
+    _write(tmp_path, _yaml(), "b_good.yaml")
+    good, bad = load_definitions(tmp_path)
+    assert [d.report_id for d in good] == ["b_good"]
+    assert [str(e) for e in bad] == [
+        f"{tmp_path / 'a_bad_date.yaml'}: time_frame.start: got 2026-02-30, which is not a day of the calendar "
+        "(day is out of range for month); expected a real date YYYY-MM-DD"
+    ]
+
+
+def test_ten_years_of_last_days_and_seven_days_of_expiry_are_accepted(tmp_path: Path) -> None:
+    defn = load_definition(_write(tmp_path, _yaml() + "time_frame: {last_days: 3660}\nlink_expiry: 7d\n"))
+    assert defn.time_frame.last_days == 3660 and defn.link_expiry == timedelta(days=7)
+    assert load_definition(_write(tmp_path, _yaml() + "link_expiry: 1s\n")).link_expiry == timedelta(seconds=1)
 
 
 def test_missing_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -238,3 +271,17 @@ def test_effective_stats(tmp_path: Path) -> None:
     default = load_definition(_write(tmp_path, _yaml()))
     assert effective_stats(default, ["email", "sms"]) == stats_for_channels(["email", "sms"])
     assert "entries" not in effective_stats(default, ["email"], message_kind="campaign")
+
+
+def test_validate_reports_an_impossible_date_on_one_line_and_checks_the_next_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engagement_pipeline.cli import app
+
+    bad = _write(tmp_path, _yaml() + "time_frame: {start: 2026-02-30, end: 2026-13-45}\n", "bad.yaml")
+    good = _write(tmp_path, _yaml(), "good.yaml")
+    result = CliRunner().invoke(app, ["report", "validate", "--no-catalog", str(bad), str(good)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert f"{bad}: time_frame.start: got 2026-02-30, which is not a day of the calendar" in result.output
+    assert f"{bad}: time_frame.end: got 2026-13-45, which is not a day of the calendar" in result.output
+    assert f"ok  {good}: good (Weekly campaign performance)" in result.output

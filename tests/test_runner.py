@@ -56,8 +56,8 @@ def test_execute_job_merges_run_config_over_quiet_and_passes_partition_and_tags(
     assert partitioned.output_for_node("report_id") == "r_news"
 
 
-FAILURE = "dagster._core.definitions.events.Failure: interval 'fortnightly' is not one of daily, weekly, monthly"
-WRAPPED = 'dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op "no_rows":'
+FAILURE = "interval 'fortnightly' is not one of daily, weekly, monthly"
+WRAPPED = "ValueError: no rows for 2026-11-01"  # the cause, not Dagster's 'Error occurred while executing op "no_rows"'
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,30 @@ def test_failure_message_lists_every_failed_step(inst, options, expected):
     result = execute_job(DEFS, "broken_job", inst=inst)
     assert not result.success
     assert failure_message(result, **options) == expected
+
+
+class LockedError(OSError):
+    pass
+
+
+@dg.op
+def open_warehouse() -> None:
+    try:
+        raise LockedError('IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held in python (PID 7)')
+    except LockedError as exc:
+        raise RuntimeError("(duckdb.IOException) wrapped by the SQL layer") from exc
+
+
+@dg.job
+def chained_job() -> None:
+    open_warehouse()
+
+
+def test_failure_message_is_the_innermost_cause_of_a_chain(inst):
+    result = execute_job(dg.Definitions(jobs=[chained_job]), "chained_job", inst=inst)
+    message = failure_message(result)
+    assert message == 'LockedError: IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held in python (PID 7)'
+    assert "Error occurred while executing op" not in message
 
 
 def test_run_job_records_the_failed_steps_in_the_outcome(inst):

@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+import pytest
 import requests
 
 from engagement_pipeline.lib.currents.ingest import ingest
@@ -41,3 +42,19 @@ def test_report_file_written_to_s3_downloads_through_its_presigned_link(s3_serve
     assert response.status_code == 200 and response.content == big.read_bytes()
     head = s3_server.client().head_object(Bucket=bucket, Key="reports/weekly/20261123T080000Z/campaigns.csv")
     assert "-" in head["ETag"], "a 13 MB file is uploaded in parts"
+
+
+@pytest.mark.parametrize("expires_in", [timedelta(0), timedelta(seconds=-60), timedelta(milliseconds=500), timedelta(days=7, seconds=1)])
+@pytest.mark.parametrize("url", ["s3://reports-bucket/prefix", "local-folder"])
+def test_a_link_expiry_s3_cannot_sign_is_refused_by_the_store(tmp_path, url, expires_in):
+    store = ObjectStore(url if url.startswith("s3://") else str(tmp_path / url), endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(ValueError, match=r"link expiry .* is outside what S3 can sign; expected 1 second to 7 days"):
+        store.link("weekly/campaigns.csv", expires_in)
+
+
+def test_the_longest_and_shortest_signable_expiries_make_links(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    store = ObjectStore("s3://reports-bucket/prefix", endpoint_url="http://127.0.0.1:9", region="us-east-1")
+    for expires_in in (timedelta(seconds=1), timedelta(days=7)):
+        assert f"X-Amz-Expires={int(expires_in.total_seconds())}" in store.link("weekly/campaigns.csv", expires_in)

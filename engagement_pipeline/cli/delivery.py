@@ -28,7 +28,8 @@ def resend(
     try:
         defn = load_report(settings, report_id)
         moment = parse_due(due, defn.timezone)
-        outcome = run_resend(load_defs(), instance(), make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"]), report_id, moment)
+        engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"], float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]))
+        outcome = run_resend(load_defs(), instance(), engine, report_id, moment)
     except (ReportDefinitionError, ValueError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None

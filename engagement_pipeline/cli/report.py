@@ -11,6 +11,7 @@ from engagement_pipeline.lib.report_spec import (
     ReportDefinition,
     ReportDefinitionError,
     Schedule,
+    definition_path,
     load_definition,
     load_definitions,
     resolve_messages,
@@ -36,10 +37,11 @@ def _catalog() -> tuple[list[CatalogEntry] | None, str]:
     if url.startswith("duckdb:") and not duckdb_path(url).is_file():
         return None, "no warehouse yet; message ids and tags not checked"
     try:
-        with make_engine(url).connect() as conn:
+        with make_engine(url, lock_wait_seconds=0).connect() as conn:
             catalog = load_catalog(conn)
     except Exception as exc:  # a locked or unreachable warehouse only skips the catalog check
-        return None, f"warehouse not readable ({exc.__class__.__name__}); message ids and tags not checked"
+        reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        return None, f"warehouse not readable ({reason}); message ids and tags not checked"
     if not catalog:
         return None, "the message catalog is empty; message ids and tags not checked"
     return catalog, f"checked against {len(catalog)} messages in the catalog"
@@ -103,7 +105,7 @@ def list_reports(
 
 @app.command()
 def run(
-    report: str = typer.Argument(..., help="A definition file, or a report id of the definitions folder."),
+    report: str = typer.Argument(..., help="A definition file (*.yaml, *.yml), or a report id of the definitions folder."),
     date_from: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD), overriding the time frame."),
     date_to: str = typer.Option(None, "--to", help="Last day, inclusive (YYYY-MM-DD), overriding the time frame."),
 ) -> None:
@@ -113,13 +115,19 @@ def run(
 
     start, end = _date("--from", date_from), _date("--to", date_to)
     path = Path(report)
-    is_file = path.suffix in (".yaml", ".yml") or path.is_file()
+    is_file = path.suffix in (".yaml", ".yml")
     if is_file and not path.is_file():
         raise typer.BadParameter(f"{path} does not exist; expected a definition file or a report id")
     report_id = path.stem if is_file else report
-    ok, metadata = render_report(
-        load_defs(), instance(), report_id, start=start, end=end, definition_file=path.resolve() if is_file else None
-    )
+    try:
+        if not is_file:
+            definition_path(Path(defaults()["ENGAGEMENT_REPORT_DEFS"]), report_id)
+        ok, metadata = render_report(
+            load_defs(), instance(), report_id, start=start, end=end, definition_file=path.resolve() if is_file else None
+        )
+    except ReportDefinitionError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
     if not ok:
         typer.secho(metadata["error"], fg="red", err=True)
         raise typer.Exit(1)

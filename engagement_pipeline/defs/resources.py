@@ -19,7 +19,10 @@ def resources() -> dg.Definitions:
     endpoint = cfg["ENGAGEMENT_S3_ENDPOINT_URL"]
     return dg.Definitions(
         resources={
-            "warehouse": Warehouse(url=_secret("ENGAGEMENT_WAREHOUSE_URL", cfg["ENGAGEMENT_WAREHOUSE_URL"])),
+            "warehouse": Warehouse(
+                url=_secret("ENGAGEMENT_WAREHOUSE_URL", cfg["ENGAGEMENT_WAREHOUSE_URL"]),
+                lock_wait_seconds=float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]),
+            ),
             "landing_zone": StorageLocation(url=cfg["ENGAGEMENT_LANDING_URL"], endpoint_url=endpoint),
             "report_store": StorageLocation(url=cfg["ENGAGEMENT_REPORTS_URL"], endpoint_url=endpoint),
             "mailer": Mailer(

@@ -62,7 +62,7 @@ def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
     good, bad = load_definitions(Path(cfg["ENGAGEMENT_REPORT_DEFS"]), default_timezone=cfg["ENGAGEMENT_TIMEZONE"])
     lines = [f"{error.source.stem}: invalid definition: {error}" for error in bad]
     due = datetime.now(timezone.utc).replace(second=0, microsecond=0)
-    engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"])
+    engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"], float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]))
     for defn in good:
         echo(f"rendering and delivering report {defn.report_id} ({defn.name})")
         try:

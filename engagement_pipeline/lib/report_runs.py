@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from engagement_pipeline.lib.config import defaults
-from engagement_pipeline.lib.report_spec import load_definitions
+from engagement_pipeline.lib.report_spec import check_report_id, load_definitions
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.resources import PipelineSettings
 from engagement_pipeline.lib.runner import execute_job, failure_message
@@ -21,11 +21,6 @@ ASSET = "report_files"
 
 def _plain(metadata: dict[str, dg.MetadataValue]) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
-
-
-def _readable(error: str) -> str:
-    """Without the class name Dagster puts before the message of a `dg.Failure` the op raised."""
-    return error.removeprefix("dagster._core.definitions.events.Failure: ").removeprefix("Failure: ")
 
 
 def render_report(
@@ -41,8 +36,10 @@ def render_report(
     """Run `render_report_job` for ``report_id`` (adding its partition if needed).
 
     Returns (success, metadata of the `report_files` materialization with ``run_id``), or
-    (False, {"error": <the definition's or run's errors>, "run_id": ...}).
+    (False, {"error": <the definition's or run's errors>, "run_id": ...}). An id that is not a
+    plain file stem raises ``ReportDefinitionError`` before any partition or run is made.
     """
+    check_report_id(report_id)
     if not inst.has_dynamic_partition(report_partitions.name, report_id):
         inst.add_dynamic_partitions(report_partitions.name, [report_id])
     values = {
@@ -57,7 +54,7 @@ def render_report(
     )
     error = failure_message(result)
     if error is not None:
-        return False, {"error": _readable(error), "run_id": result.run_id}
+        return False, {"error": error, "run_id": result.run_id}
     materializations = result.asset_materializations_for_node(ASSET)
     return True, {**_plain(materializations[-1].metadata), "run_id": result.run_id}
 

@@ -41,6 +41,8 @@ __all__ = [
     "Schedule",
     "StatInfo",
     "TimeFrame",
+    "check_report_id",
+    "definition_path",
     "effective_stats",
     "load_definition",
     "load_definitions",
@@ -138,6 +140,32 @@ def parse_definition(
     if problems:
         raise ReportDefinitionError(source_path, problems)
     return _normalise(raw, report_id, timezone or "UTC", source_path, hashlib.sha256(data).hexdigest())
+
+
+def check_report_id(report_id: str, folder: Path | str = "(report id)") -> str:
+    """``report_id`` if it is a plain file stem (letters, digits, '-', '_'), else ``ReportDefinitionError``.
+
+    Ids come from command lines, run tags and partition keys: ``../../x``, ``a/b`` or ``/etc/x``
+    would otherwise name a file outside the definitions folder ``folder``."""
+    if not _REPORT_ID.fullmatch(report_id):
+        message = (
+            f"{report_id!r} is not a report id; expected the file stem of a definition in the folder "
+            "(letters, digits, '-' and '_', no path)"
+        )
+        raise ReportDefinitionError(folder, [("(report id)", message)])
+    return report_id
+
+
+def definition_path(folder: Path, report_id: str) -> Path:
+    """The definition file of ``report_id``: ``<folder>/<id>.yaml`` or ``.yml`` (the ``.yaml`` path when
+    neither exists). The one place a report id becomes a path; a non-stem id raises (see ``check_report_id``)."""
+    folder = Path(folder)
+    check_report_id(report_id, folder)
+    for suffix in (".yaml", ".yml"):
+        path = folder / f"{report_id}{suffix}"
+        if path.is_file():
+            return path
+    return folder / f"{report_id}.yaml"
 
 
 def load_definition(

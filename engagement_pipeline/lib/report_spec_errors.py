@@ -56,7 +56,17 @@ def _int_keeping_times(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     return loader.construct_yaml_int(node)
 
 
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """An unquoted date that is not a calendar day (2026-02-30, 2026-13-45) stays text: the schema
+    then names its field, instead of PyYAML raising a bare ValueError for the whole file."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:int", _int_keeping_times)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 def read_yaml(data: bytes, source: Path, top_keys: Sequence[str] = ()) -> dict[str, Any]:
@@ -71,6 +81,8 @@ def read_yaml(data: bytes, source: Path, top_keys: Sequence[str] = ()) -> dict[s
         problem = problem if "; expected" in problem else f"{problem}; expected valid YAML"
         raise ReportDefinitionError(source, [(where, problem)]) from None
     except yaml.YAMLError as exc:
+        raise ReportDefinitionError(source, [("(yaml)", f"{exc}; expected valid YAML")]) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a constructor that PyYAML does not wrap
         raise ReportDefinitionError(source, [("(yaml)", f"{exc}; expected valid YAML")]) from None
     if document is None:
         raise ReportDefinitionError(source, [("(top level)", f"the file is empty; expected a mapping with {keys}")])

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, time, timedelta
+import unicodedata
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -26,14 +27,17 @@ from pydantic import (
 )
 
 from engagement_pipeline.lib.stat_catalog import STAT_CATALOG
+from engagement_pipeline.lib.storage import MAX_LINK_EXPIRY, MIN_LINK_EXPIRY
 
-MAX_LINK_EXPIRY = timedelta(days=7)
+# ten years of days: a longer window is a typo (an extra digit), and past year 1 it cannot be computed
+MAX_LAST_DAYS = 3660
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DURATION = re.compile(r"(?:\d+[dhms])+")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_CONTROL_NAMES = {"\r": "CR", "\n": "LF", "\t": "TAB", "\x00": "NUL"}
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -41,10 +45,27 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _control_character(value: str) -> str | None:
+    """The name of the first control character or line break in ``value`` (CR, LF, TAB, NUL, U+2028...)."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return _CONTROL_NAMES.get(char) or unicodedata.name(char, f"U+{ord(char):04X}")
+    return None
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("is empty; expected some text")
-    return value.strip()
+    text = value.strip()
+    found = _control_character(text)
+    if found:
+        raise ValueError(f"got {_shown(text)} with a control character ({found}); expected one line of plain text")
+    return text
+
+
+def _shown(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _stat_name(value: str) -> str:
@@ -57,6 +78,9 @@ def _stat_name(value: str) -> str:
 
 def _recipient(value: str, info: ValidationInfo) -> str:
     address = value.strip()
+    found = _control_character(address)
+    if found:
+        raise ValueError(f"got {_shown(address)} with a control character ({found}); expected one e-mail address")
     if not _EMAIL.fullmatch(address):
         raise ValueError(f"{value!r} is not an e-mail address; expected name@domain.tld")
     allowed = [d.lower().lstrip("@") for d in (info.context or {}).get("allowed_domains", ())]
@@ -93,20 +117,44 @@ def _at(value: Any) -> time:
 def _expiry(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
+    elif isinstance(value, str) and re.fullmatch(r"-\s*(?:\d+[dhms])+", value.strip()):
+        raise ValueError(f"got {value!r}; expected a duration longer than zero such as 15m, 1h, 24h or 7d")
     elif isinstance(value, str) and _DURATION.fullmatch(value.strip()):
         seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"(\d+)([dhms])", value))
     else:
         raise ValueError(f"got {value!r}; expected a duration such as 15m, 1h, 24h or 7d")
-    if seconds <= 0:
-        raise ValueError(f"got {value!r}; expected a duration longer than zero")
+    if seconds < MIN_LINK_EXPIRY.total_seconds():
+        raise ValueError(f"got {value!r}; expected a duration longer than zero (at least 1s)")
     if seconds > MAX_LINK_EXPIRY.total_seconds():
         raise ValueError(f"got {value!r}, longer than signed S3 links allow; expected at most 7d")
     return timedelta(seconds=seconds)
 
 
+def _calendar_date(value: Any) -> date:
+    """A YAML date (unquoted ``2026-10-01``) or the text of one; an impossible day names itself."""
+    if isinstance(value, datetime):
+        raise ValueError(f"got {value!r}, a date with a time; expected a date YYYY-MM-DD")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
+        if match:
+            try:
+                return date(*map(int, match.groups()))
+            except ValueError as exc:
+                raise ValueError(f"got {value.strip()}, which is not a day of the calendar ({exc}); expected a real date YYYY-MM-DD") from None
+    raise ValueError(f"got {value!r}; expected a date YYYY-MM-DD")
+
+
 def _at_least_one(value: int) -> int:
     if value < 1:
         raise ValueError(f"got {value}; expected a whole number >= 1")
+    return value
+
+
+def _days_window(value: int) -> int:
+    if value > MAX_LAST_DAYS:
+        raise ValueError(f"got {value}; expected at most {MAX_LAST_DAYS} days (ten years)")
     return value
 
 
@@ -123,6 +171,8 @@ TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
 AtLeastOne = Annotated[int, AfterValidator(_at_least_one)]
 TimeOfDay = Annotated[time, PlainValidator(_at)]
 LinkExpiry = Annotated[timedelta, PlainValidator(_expiry)]
+CalendarDate = Annotated[date, PlainValidator(_calendar_date)]
+DaysWindow = Annotated[int, AfterValidator(_at_least_one), AfterValidator(_days_window)]
 
 
 class _Block(BaseModel):
@@ -154,9 +204,9 @@ class LevelIn(_Block):
 class TimeFrame(_Block):
     """A custom range ``start``..``end`` (inclusive local dates) or the ``last_days`` ending today."""
 
-    start: date | None = None
-    end: date | None = None
-    last_days: AtLeastOne | None = None
+    start: CalendarDate | None = None
+    end: CalendarDate | None = None
+    last_days: DaysWindow | None = None
 
     @field_validator("end")
     @classmethod
@@ -223,8 +273,8 @@ class Schedule(_Block):
     send: Literal["immediately"] | None = None
     every: Every | None = None
     at: TimeOfDay | None = None
-    starting: date | None = None
-    until: date | None = None
+    starting: CalendarDate | None = None
+    until: CalendarDate | None = None
 
     @field_validator("until")
     @classmethod

@@ -7,27 +7,70 @@ ingestion (unpartitioned), then every model and check of the range as ONE run
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import dagster as dg
 
 from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.run_launcher import run_worker_tags
+
+if TYPE_CHECKING:
+    from dagster_shared.error import SerializableErrorInfo
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
-# The embedded default: SQLite storage under DAGSTER_HOME and one run at a time,
-# because DuckDB allows a single writing process per warehouse file.
+
+class _StepLines(logging.Handler):
+    """One line per warning a step logs. Dagster's own events (a step failure with its stack trace)
+    are left out: the command prints the root cause of every failed step (``failure_message``)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        if meta.get("dagster_event") is not None:
+            return
+        source = meta.get("step_key") or meta.get("job_name")
+        message = meta.get("orig_message") or record.getMessage()
+        sys.stderr.write(f"{record.levelname.lower()}: {source + ': ' if source else ''}{message}\n")
+
+
+@dg.logger(
+    {"log_level": dg.Field(str, is_required=False, default_value="WARNING")},
+    description="The command line's console: one line per warning, no event dumps.",
+)
+def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.Logger("engagement", level=init_context.logger_config["log_level"])
+    logger.addHandler(_StepLines())
+    return logger
+
+
+# The embedded default: SQLite storage under DAGSTER_HOME and one run at a time, because DuckDB
+# allows a single writing process per warehouse file. Run monitoring (the daemon that `engagement
+# ui` starts) marks a run failed once its worker process is gone (killed, crashed): without it such
+# a run stayed STARTED and held the one run slot for good.
 EMBEDDED_INSTANCE_YAML = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
+run_launcher:
+  module: engagement_pipeline.lib.run_launcher
+  class: LocalRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
 telemetry:
   enabled: false
 """
+# What earlier versions wrote: such a file is replaced, one the user edited is left alone.
+_EARLIER_EMBEDDED_YAMLS = ("concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n",)
 
 
 @dataclass
@@ -57,10 +100,11 @@ def instance() -> dg.DagsterInstance:
 
 
 def ensure_embedded_home(home: Path) -> None:
-    """Create DAGSTER_HOME with the embedded dagster.yaml unless one exists already."""
+    """Create DAGSTER_HOME with the embedded dagster.yaml unless one exists already (an unedited one
+    written by an earlier version is brought up to date)."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text() in _EARLIER_EMBEDDED_YAMLS:
         config.write_text(EMBEDDED_INSTANCE_YAML)
 
 
@@ -70,21 +114,37 @@ def load_defs() -> dg.Definitions:
     return defs()
 
 
+def root_cause(error: SerializableErrorInfo) -> str:
+    """The innermost cause of a step error, as "<Class>: <message>" (a ``dg.Failure`` as its description alone).
+
+    Dagster wraps what an op raised ("Error occurred while executing op ...") and SQLAlchemy wraps the
+    driver's error; the person at the terminal needs the innermost one, such as the DuckDB lock."""
+    while error.cause is not None:
+        error = error.cause
+    text = error.message.strip()
+    first, _, rest = text.partition(": ")
+    if rest and first.rsplit(".", 1)[-1] == error.cls_name:  # "module.Class: message"
+        text = rest
+    return text if error.cls_name == "Failure" or not error.cls_name else f"{error.cls_name}: {text}"
+
+
 def failure_message(
     result: dg.ExecuteInProcessResult, *, separator: str = "\n", step_keys: bool = False, fallback: str = "the run failed"
 ) -> str | None:
-    """None for a successful run; else the error of each failed step joined by ``separator``.
+    """None for a successful run; else the root cause of each failed step's error joined by ``separator``.
 
-    With ``step_keys`` each error reads "<step>: <error>". ``fallback`` is the message of a run
+    With ``step_keys`` each error reads "<step>[, <step>...]: <error>". ``fallback`` is the message of a run
     that failed without a step error (a run fails whenever one of its steps does).
     """
     if result.success:
         return None
     failures = [e for e in result.all_events if e.is_step_failure and e.step_failure_data and e.step_failure_data.error]
-    messages = [e.step_failure_data.error.message.strip() for e in failures]
-    if step_keys:
-        messages = [f"{e.step_key}: {message}" for e, message in zip(failures, messages)]
-    return separator.join(messages) or fallback
+    by_cause: dict[str, list[str]] = {}
+    for event in failures:
+        by_cause.setdefault(root_cause(event.step_failure_data.error), []).append(event.step_key or "")
+    if step_keys:  # steps that failed for one cause share a line: "a, b: <cause>"
+        return separator.join(f"{', '.join(steps)}: {cause}" for cause, steps in by_cause.items()) or fallback
+    return separator.join(by_cause) or fallback
 
 
 def _collect(result: dg.ExecuteInProcessResult, outcome: PipelineOutcome) -> None:
@@ -114,15 +174,18 @@ def execute_job(
     run_config: dict | None = None,
     tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run ``job_name`` in this process, recorded in ``inst``; ``run_config`` is merged over QUIET.
+    """Run ``job_name`` in this process, recorded in ``inst`` and tagged with this host (run monitoring
+    checks the process); ``run_config`` is merged over QUIET.
 
-    A failed run does not raise: read ``result.success`` and ``failure_message(result)``.
+    The console shows the warnings steps log, one line each. A failed run does not raise: read
+    ``result.success`` and ``failure_message(result)``.
     """
-    return defs.resolve_job_def(job_name).execute_in_process(
+    job = defs.resolve_job_def(job_name).with_logger_defs({"console": cli_console_logger})
+    return job.execute_in_process(
         instance=inst or instance(),
         partition_key=partition_key,
         run_config={**QUIET, **(run_config or {})},
-        tags=tags,
+        tags={**run_worker_tags(), **(tags or {})},
         raise_on_error=False,
     )
 

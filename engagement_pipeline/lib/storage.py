@@ -18,6 +18,17 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
+# What S3 can sign: a SigV4 presigned URL lives from 1 second to 7 days.
+MIN_LINK_EXPIRY = timedelta(seconds=1)
+MAX_LINK_EXPIRY = timedelta(days=7)
+
+
+def check_link_expiry(expires_in: timedelta) -> int:
+    """``expires_in`` in whole seconds, or ValueError when a signed S3 link cannot live that long."""
+    seconds = int(expires_in.total_seconds())
+    if not MIN_LINK_EXPIRY.total_seconds() <= seconds <= MAX_LINK_EXPIRY.total_seconds():
+        raise ValueError(f"link expiry {expires_in} is outside what S3 can sign; expected 1 second to 7 days")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -104,11 +115,14 @@ class ObjectStore:
         os.replace(tmp.name, target)
 
     def link(self, key: str, expires_in: timedelta) -> str:
-        """A presigned SigV4 GET URL on S3; the absolute file path locally."""
+        """A presigned SigV4 GET URL on S3; the absolute file path locally.
+
+        The expiry is checked on both stores, so a report that works locally also works on S3."""
+        seconds = check_link_expiry(expires_in)
         if self.is_s3:
             return self._client().generate_presigned_url(
                 "get_object",
                 Params={"Bucket": self.bucket, "Key": self._s3_key(key)},
-                ExpiresIn=int(expires_in.total_seconds()),
+                ExpiresIn=seconds,
             )
         return str((self.root / key).resolve())

@@ -4,15 +4,20 @@ Bulk loads use each engine's fast path: DuckDB inserts straight from an Arrow
 table registered on the connection; PostgreSQL receives CSV through `COPY`.
 A DuckDB engine keeps one pooled connection (opening and checkpointing the file
 costs ~0.1 s per connection) and is disposed when a run ends, so the file lock is
-released for the next process (a run, the CLI).
+released for the next process (a run, the CLI). A process that finds the file locked
+waits for it (ENGAGEMENT_LOCK_WAIT_SECONDS), saying which process holds it, then fails
+with `WarehouseLocked`.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import dagster as dg
 import polars as pl
@@ -21,6 +26,10 @@ import sqlalchemy as sa
 from pydantic import Field
 
 _ENGINES: dict[str, sa.Engine] = {}
+_LOCK_WAITS: dict[str, float] = {}
+DEFAULT_LOCK_WAIT_SECONDS = 60.0
+_LOCK_RETRY_SECONDS = 0.5
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 # DuckDB's own default takes 80% of RAM; a bounded pool spills large joins and aggregates to
 # `<file>.tmp/` instead. A setting in the URL (`?memory_limit=4GB&threads=4`) wins.
 DUCKDB_DEFAULTS = {"memory_limit": "1GB"}
@@ -35,12 +44,66 @@ def duckdb_path(url: str) -> Path:
     return Path(url.removeprefix("duckdb:///").split("?", 1)[0]).expanduser()
 
 
-def make_engine(url: str) -> sa.Engine:
+class WarehouseLocked(RuntimeError):
+    """Another process kept the DuckDB file's write lock for longer than the wait allows."""
+
+
+def lock_holder(error: str) -> str | None:
+    """"PID <n> (<its command line>)" from DuckDB's "Conflicting lock is held in ..." error, else None."""
+    match = _LOCK_HOLDER.search(error)
+    if match is None:
+        return None
+    pid = int(match["pid"])
+    try:
+        command = " ".join(part for part in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if part)
+    except OSError:  # not Linux, or the holder just ended
+        command = ""
+    command = command or match["program"]
+    return f"PID {pid} ({command if len(command) <= 160 else command[:157] + '...'})"
+
+
+def _connect_when_free(url: str, dialect: Any, cparams: dict[str, Any], cargs: Any) -> Any:
+    """Open the DuckDB file, retrying while another process holds its lock, for the engine's wait."""
+    import duckdb
+
+    wait = _LOCK_WAITS.get(url, DEFAULT_LOCK_WAIT_SECONDS)
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return dialect.connect(*cargs, **copy.deepcopy(cparams))  # duckdb_engine pops keys from cparams
+        except duckdb.IOException as exc:
+            holder = lock_holder(str(exc))
+            if holder is None:
+                raise
+            left = deadline - time.monotonic()
+        if left <= 0:
+            raise WarehouseLocked(
+                f"warehouse {duckdb_path(url)} is locked by {holder}; waited {wait:g} s "
+                "(ENGAGEMENT_LOCK_WAIT_SECONDS); expected no other writer: run again when that process has finished"
+            )
+        if not told:
+            dg.get_dagster_logger().warning(
+                f"warehouse {duckdb_path(url)} is locked by {holder}; waiting up to {wait:g} s (ENGAGEMENT_LOCK_WAIT_SECONDS)"
+            )
+            told = True
+        time.sleep(min(_LOCK_RETRY_SECONDS, left))
+
+
+def make_engine(url: str, lock_wait_seconds: float | None = None) -> sa.Engine:
+    """The engine of ``url`` (one per URL in this process). ``lock_wait_seconds`` sets how long its next
+    DuckDB connections wait for a file another process holds (default 60 s; 0 fails at once)."""
+    if lock_wait_seconds is not None:
+        _LOCK_WAITS[url] = max(0.0, float(lock_wait_seconds))
     if url not in _ENGINES:
         if url.startswith("duckdb:"):
             duckdb_path(url).parent.mkdir(parents=True, exist_ok=True)
             settings = {k: v for k, v in DUCKDB_DEFAULTS.items() if k not in sa.engine.make_url(url).query}
-            _ENGINES[url] = sa.create_engine(url, pool_size=1, max_overflow=8, connect_args={"config": settings})
+            engine = sa.create_engine(url, pool_size=1, max_overflow=8, connect_args={"config": settings})
+            sa.event.listen(
+                engine, "do_connect", lambda dialect, _record, cargs, cparams: _connect_when_free(url, dialect, cparams, cargs)
+            )
+            _ENGINES[url] = engine
         else:
             _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
     return _ENGINES[url]
@@ -99,10 +162,14 @@ class Warehouse(dg.ConfigurableResource):
     """The warehouse connection: `duckdb:///<path>` or `postgresql+psycopg2://...`."""
 
     url: str = Field(description="SQLAlchemy URL of the warehouse (ENGAGEMENT_WAREHOUSE_URL).")
+    lock_wait_seconds: float = Field(
+        default=DEFAULT_LOCK_WAIT_SECONDS,
+        description="How long to wait for a DuckDB file another process holds (ENGAGEMENT_LOCK_WAIT_SECONDS).",
+    )
 
     @property
     def engine(self) -> sa.Engine:
-        return make_engine(self.url)
+        return make_engine(self.url, self.lock_wait_seconds)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self.url.startswith("duckdb:"):

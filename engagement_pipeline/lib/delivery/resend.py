@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.delivery.log import DeliveryRecord, find_by_due, read_delivery
 from engagement_pipeline.lib.delivery.tags import DELIVER_JOB, iso_utc, request_tags, run_config
+from engagement_pipeline.lib.report_spec import check_report_id
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.runner import execute_job, failure_message
 from engagement_pipeline.lib.schedule import due_key
@@ -64,7 +65,9 @@ def resend(
     due: datetime,
     trigger: str = "resend",
 ) -> ResendOutcome:
-    """Run `deliver_report_job` for ``report_id`` due at ``due``; raises ``AlreadySent`` when it was sent."""
+    """Run `deliver_report_job` for ``report_id`` due at ``due``; raises ``AlreadySent`` when it was sent
+    and ``ReportDefinitionError`` for an id that is not a plain file stem."""
+    check_report_id(report_id)
     key = _key(engine, report_id, due)
     if not instance.has_dynamic_partition(report_partitions.name, report_id):
         instance.add_dynamic_partitions(report_partitions.name, [report_id])

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, load_definition
+from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, definition_path, load_definition
 from engagement_pipeline.lib.reports.build import ReportRunError
 from engagement_pipeline.lib.resources import PipelineSettings
 
@@ -43,17 +43,10 @@ def _date(field: str, value: str | None) -> date | None:
         raise ReportRunError(f"{field} {value!r} is not a date; expected YYYY-MM-DD") from None
 
 
-def definition_path(folder: Path, report_id: str) -> Path:
-    """``<folder>/<report id>.yaml`` (or ``.yml``); the ``.yaml`` path when neither exists."""
-    for suffix in (".yaml", ".yml"):
-        path = folder / f"{report_id}{suffix}"
-        if path.is_file():
-            return path
-    return folder / f"{report_id}.yaml"
-
-
 def load_report(settings: PipelineSettings, report_id: str, definition_file: str | None = None) -> ReportDefinition:
-    """The definition of ``report_id`` validated with the company time zone and allowed domains."""
+    """The definition of ``report_id`` validated with the company time zone and allowed domains.
+
+    Without ``definition_file`` only a plain file stem of the definitions folder is accepted."""
     path = Path(definition_file) if definition_file else definition_path(settings.report_defs, report_id)
     if not path.is_file():
         expected = f"a report definition file ({report_id}.yaml in {settings.report_defs})"
