@@ -1,7 +1,7 @@
 """The core rollups on small hand-made days: every stat and rate of every channel, checked by hand."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import dagster as dg
 import pytest
@@ -326,9 +326,9 @@ def test_message_catalog_and_components(warehouse_url, tmp_path):
 
     rows = table(warehouse_url, "select * from message_catalog order by message_kind, message_id")
     assert [tuple(r.values()) for r in rows] == [
-        ("campaign", "c-cat", "Spring sale", "email,push", "Seasonal,promo", DAY, NEXT),
-        ("campaign", "c-draft", "Not sent yet", "", "draft", None, None),
-        ("campaign", "c-quiet", None, "", "", DAY, DAY),
+        ("campaign", "c-cat", "Spring sale", "email,push", "Seasonal,promo", DAY, NEXT, datetime(2026, 11, 20, 9)),
+        ("campaign", "c-draft", "Not sent yet", "", "draft", None, None, None),
+        ("campaign", "c-quiet", None, "", "", DAY, DAY, datetime(2026, 11, 20, 10)),
     ]
     components = table(warehouse_url, "select * from message_components where message_id = 'c-cat' order by channel")
     assert [(r["channel"], r["message_name"], r["variation_name"], r["first_event_date"]) for r in components] == [
