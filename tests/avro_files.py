@@ -9,7 +9,8 @@ import fastavro
 _NULLABLE = ["null", "string"]
 
 
-def email_schema(event_type: str = "users.messages.email.Send") -> dict:
+def email_schema(event_type: str = "users.messages.email.Send", field_types: dict | None = None) -> dict:
+    """The email schema; `field_types` overrides the Avro type of some fields (a `time` of strings)."""
     fields = [
         {"name": "id", "type": _NULLABLE, "default": None},
         {"name": "user_id", "type": _NULLABLE, "default": None},
@@ -19,14 +20,17 @@ def email_schema(event_type: str = "users.messages.email.Send") -> dict:
         {"name": "email_address", "type": _NULLABLE, "default": None},
         {"name": "bounce_reason", "type": _NULLABLE, "default": None},
     ]
+    fields = [{**f, "type": (field_types or {}).get(f["name"], f["type"])} for f in fields]
     return {"type": "record", "name": f"dataexport.S3.inner.{event_type}", "fields": fields}
 
 
-def write_events(path: Path, records: list[dict], event_type: str = "users.messages.email.Send") -> Path:
+def write_events(
+    path: Path, records: list[dict], event_type: str = "users.messages.email.Send", field_types: dict | None = None
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     full = [{"campaign_id": "c1", "message_variation_id": "v1", "email_address": "a@example.org", "bounce_reason": None, **r} for r in records]
     with open(path, "wb") as handle:
-        fastavro.writer(handle, fastavro.parse_schema(email_schema(event_type)), full)
+        fastavro.writer(handle, fastavro.parse_schema(email_schema(event_type, field_types)), full)
     return path
 
 

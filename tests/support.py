@@ -60,6 +60,17 @@ def resources(url: str, home: Path, landing: Path | None = None, **settings) -> 
     }
 
 
+def ingest_landing(url: str, home: Path, landing: Path, **settings) -> dict:
+    """Materialize `raw_currents_events` on `landing` (PipelineSettings from `settings`); its metadata values."""
+    from engagement_pipeline.defs.ingest.assets import raw_currents_events
+
+    result = dg.materialize(
+        [raw_currents_events], resources=resources(url, home, landing, **settings), instance=dg.DagsterInstance.ephemeral()
+    )
+    (materialization,) = result.get_asset_materialization_events()
+    return {k: v.value for k, v in materialization.materialization.metadata.items()}
+
+
 def model_assets() -> list[dg.AssetsDefinition]:
     from engagement_pipeline.defs.ingest.assets import braze_catalog
     from engagement_pipeline.defs.models import assets, checks

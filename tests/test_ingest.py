@@ -1,19 +1,12 @@
 from datetime import date, datetime
-from pathlib import Path
 
-import dagster as dg
+import fastavro
 
-from engagement_pipeline.defs.ingest.assets import raw_currents_events
 from tests.avro_files import currents_key, write_events
-from tests.support import materialize_days, resources, table
+from tests.support import ingest_landing as ingest
+from tests.support import materialize_days, table
 
 NOV20 = 1_795_132_800  # 2026-11-20T00:00:00Z
-
-
-def ingest(url: str, home: Path, landing: Path) -> dg.MaterializeResult:
-    result = dg.materialize([raw_currents_events], resources=resources(url, home, landing), instance=dg.DagsterInstance.ephemeral())
-    (event,) = result.get_asset_materialization_events()
-    return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
 def test_each_file_loads_once_and_duplicates_across_files_are_dropped(warehouse_url, tmp_path):
@@ -81,11 +74,23 @@ def test_records_without_id_time_or_user_are_quarantined_with_their_reason(wareh
     assert any("without user_id" in r for r in reasons) and any("without time" in r for r in reasons)
 
 
-def test_unknown_event_types_are_counted_as_skipped(duckdb_url, tmp_path):
+def test_skipped_files_say_why_in_the_manifest(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    write_events(landing / currents_key("users.messages.banner.Impression", "2026-11-20-10", "x"), [{"id": "x", "user_id": "u", "time": NOV20}], event_type="users.messages.banner.Impression")
-    meta = ingest(duckdb_url, tmp_path, landing)
-    assert meta["files_skipped"] == 1 and meta["skipped_event_types"] == {"users.messages.banner.Impression": 1}
+    banner = "users.messages.banner.Impression"
+    write_events(landing / currents_key(banner, "2026-11-20-10", "x"), [{"id": "x", "user_id": "u", "time": NOV20}], event_type=banner)
+    other = landing / "exports" / "thing.avro"  # no event_type= folder, no Currents schema name
+    schema = {"type": "record", "name": "com.example.Thing", "fields": [{"name": "id", "type": "string"}]}
+    other.parent.mkdir(parents=True)
+    with open(other, "wb") as handle:
+        fastavro.writer(handle, fastavro.parse_schema(schema), [{"id": "t1"}])
+    meta = ingest(warehouse_url, tmp_path, landing)
+
+    assert meta["files_skipped"] == 2 and meta["skipped_event_types"] == {banner: 1}
+    rows = table(warehouse_url, "select object_key, status, error from currents_manifest order by object_key")
+    assert [(r["object_key"].split("/")[0], r["status"]) for r in rows] == [("currents", "skipped"), ("exports", "skipped")]
+    assert rows[0]["error"] == f"skipped: unknown event type {banner}"
+    assert rows[1]["error"].startswith("skipped: not a Currents path")
+    assert "unknown event type" in meta["skipped_examples"] and "not a Currents path" in meta["skipped_examples"]
 
 
 def test_copies_kept_by_an_earlier_version_are_dropped_once(warehouse_url):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
 from engagement_pipeline.lib.config import split_list
+from engagement_pipeline.lib.currents.checks import IngestLimits
 from engagement_pipeline.lib.storage import ObjectStore
 
 
@@ -22,7 +24,8 @@ class StorageLocation(dg.ConfigurableResource):
 
 
 class PipelineSettings(dg.ConfigurableResource):
-    """Business settings: company time zone, bot clicks, report definitions, recipients, freshness."""
+    """Business settings: company time zone, bot clicks, report definitions, recipients, freshness,
+    and the limits a Currents record must satisfy to load."""
 
     home: str = Field(description="ENGAGEMENT_HOME, the data folder of the embedded default.")
     timezone: str = Field(default="UTC", description="Company time zone (default time zone of reports).")
@@ -32,6 +35,9 @@ class PipelineSettings(dg.ConfigurableResource):
     allowed_recipient_domains: str = Field(default="", description="Comma list; empty allows any domain.")
     alert_recipients: str = Field(default="", description="Comma list of alert recipients.")
     landing_max_age_hours: float = Field(default=26.0, description="Freshness limit of the landing zone.")
+    event_time_floor: str = Field(default="2010-01-01", description="Ingestion quarantines events before this UTC date.")
+    event_time_future_hours: float = Field(default=24.0, description="Ingestion quarantines events this far after the ingestion time.")
+    max_string_bytes: int = Field(default=65536, description="Ingestion quarantines records with a longer string field.")
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -44,3 +50,20 @@ class PipelineSettings(dg.ConfigurableResource):
     @property
     def report_defs(self) -> Path:
         return Path(self.report_defs_dir)
+
+    @property
+    def ingest_limits(self) -> IngestLimits:
+        """The record checks' limits; a bad value names its variable and what was expected."""
+        try:
+            floor = date.fromisoformat(self.event_time_floor)
+        except ValueError:
+            raise ValueError(f"ENGAGEMENT_EVENT_TIME_FLOOR={self.event_time_floor!r} is not a date; expected YYYY-MM-DD") from None
+        if self.event_time_future_hours < 0:
+            raise ValueError(f"ENGAGEMENT_EVENT_TIME_FUTURE_HOURS={self.event_time_future_hours:g}; expected hours >= 0")
+        if self.max_string_bytes < 1:
+            raise ValueError(f"ENGAGEMENT_MAX_STRING_BYTES={self.max_string_bytes}; expected a number of bytes >= 1")
+        return IngestLimits(
+            time_floor=datetime(floor.year, floor.month, floor.day, tzinfo=timezone.utc),
+            future_margin=timedelta(hours=self.event_time_future_hours),
+            max_string_bytes=self.max_string_bytes,
+        )

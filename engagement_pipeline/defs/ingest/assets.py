@@ -16,19 +16,21 @@ from engagement_pipeline.lib.warehouse import Warehouse, bulk_load
     owners=["team:data-engineering"],
 )
 def raw_currents_events(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation
+    context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation, settings: PipelineSettings
 ) -> dg.MaterializeResult:
     """Every event of every Braze Currents Avro file in the landing zone, loaded once per file.
 
-    New files (by key and etag) are decoded and appended with their source file; the
-    manifest (`currents_manifest`) records each file; corrupt files and records without
-    id, time or user_id go to `currents_quarantine` with their reason. Re-delivered
-    events stay here and are deduplicated on `id` by `stg_currents__events`. The days
-    touched by the new files (late files included) are listed in `days_touched`."""
-    summary = ingest(warehouse.engine, landing_zone.store(), log=context.log.info)
+    New objects (by key and etag) are decoded and appended with their source file, one copy
+    per event; the manifest (`currents_manifest`) records each object as loaded, skipped or
+    quarantined, with why. Files that cannot be decoded or mapped, and records without id,
+    time or user_id, with an absurd time or an oversized string, go to `currents_quarantine`
+    with their reason (`engagement quarantine list`). The days touched by the new files
+    (late files included) are listed in `days_touched`."""
+    summary = ingest(warehouse.engine, landing_zone.store(), log=context.log.info, limits=settings.ingest_limits)
     if summary.files_quarantined or summary.rows_quarantined:
         context.log.warning(
-            f"quarantined {summary.files_quarantined} file(s) and {summary.rows_quarantined} record(s); see currents_quarantine"
+            f"quarantined {summary.files_quarantined} file(s) and {summary.rows_quarantined} record(s);"
+            " see `engagement quarantine list`"
         )
     examples = [{"file": q["source_file"], "reason": q["reason"]} for q in summary.quarantine_examples]
     return dg.MaterializeResult(
@@ -44,6 +46,7 @@ def raw_currents_events(
             "rows_by_event_type": dg.MetadataValue.json(dict(summary.rows_by_event_type)),
             "days_touched": dg.MetadataValue.json(sorted(d.isoformat() for d in summary.days_touched)),
             "quarantine_examples": markdown_table(pd.DataFrame(examples)),
+            "skipped_examples": markdown_table(pd.DataFrame(summary.skipped_examples)),
             "landing_zone": landing_zone.store().describe(""),
         }
     )

@@ -60,12 +60,17 @@ def parse_catalog(data: bytes, key: str) -> tuple[list[dict], list[dict]]:
     return messages, tags
 
 
+def is_catalog_file(key: str) -> bool:
+    """A Braze list export (`campaigns.list*.json`, `canvas.list*.json`) anywhere in the store."""
+    name = key.rsplit("/", 1)[-1]
+    return name.endswith(".json") and name.startswith(("campaigns.list", "canvas.list"))
+
+
 def read_catalog(store: ObjectStore) -> tuple[pl.DataFrame, pl.DataFrame, list[str], list[str]]:
     """All catalog files of the store: (messages, tags, files read, errors)."""
     messages, tags, files, errors = [], [], [], []
     for obj in store.list(suffix=".json"):
-        name = obj.key.rsplit("/", 1)[-1]
-        if not (name.startswith("campaigns.list") or name.startswith("canvas.list")):
+        if not is_catalog_file(obj.key):
             continue
         try:
             found, found_tags = parse_catalog(store.read(obj.key), store.describe(obj.key))

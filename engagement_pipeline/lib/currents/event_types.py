@@ -80,5 +80,5 @@ def event_type_from_key(key: str) -> str | None:
     match = re.search(r"event_type=([A-Za-z0-9_.]+)", key)
     if match:
         return match.group(1)
-    stem = key.rsplit("/", 1)[-1].removesuffix(".avro")
+    stem = re.sub(r"\.avro$", "", key.rsplit("/", 1)[-1], flags=re.IGNORECASE)
     return stem if stem.startswith("users.") else None

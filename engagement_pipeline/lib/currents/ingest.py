@@ -1,10 +1,12 @@
 """Load new Currents files from the landing zone into the raw event table, exactly once.
 
 A manifest row per object (key + etag) is written in the same transaction as the
-object's events, so a crash never leaves a file half-loaded or loaded twice. A
-corrupt file, or records missing `id`/`time`/`user_id`, go to the quarantine
-table with their reason while everything else loads; a fixed file dropped again
-(new etag) is loaded. Re-delivered events (Currents delivers at least once) are
+object's events, so a crash never leaves a file half-loaded or loaded twice. Every
+object gets a manifest row saying what happened to it: loaded, skipped (not an Avro
+file, not a Currents path, an unknown event type) or quarantined (a file that cannot be
+decoded or mapped). Records that fail a check (`checks.py`: id, time or user_id missing,
+an absurd time, an oversized string) go to the quarantine table with their reason while
+everything else loads; a fixed file dropped again (new etag) is loaded. Re-delivered events (Currents delivers at least once) are
 dropped here: an event (id and event type) already in the raw table, or seen
 earlier in the same load (files in key order), is not inserted again, so the raw
 table holds one row per event and the staging model is a plain view over it. Two
@@ -19,13 +21,17 @@ from collections import Counter, defaultdict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Callable, Iterable, Iterator
+from functools import partial
+from typing import Callable, Iterator
 
 import polars as pl
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, create_table_sql
-from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, canonical_batch, decode_file
+from engagement_pipeline.lib.currents.catalog import is_catalog_file
+from engagement_pipeline.lib.currents.checks import IngestLimits, quarantine_row
+from engagement_pipeline.lib.currents.mapping import map_batch
+from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, decode_file
 from engagement_pipeline.lib.storage import ObjectStore, StoredObject
 from engagement_pipeline.lib.warehouse import arrow_view, bulk_load
 
@@ -44,6 +50,7 @@ QUARANTINE_COLUMNS = {
     "record_json": "varchar", "quarantined_at": "timestamp",
 }
 FLUSH_ROWS = 250_000
+NOT_AVRO = "skipped: not an Avro file (expected a name ending in .avro, any case)"
 
 
 @dataclass
@@ -59,6 +66,7 @@ class IngestSummary:
     rows_by_event_type: Counter = field(default_factory=Counter)
     days_touched: set[date] = field(default_factory=set)
     quarantine_examples: list[dict] = field(default_factory=list)
+    skipped_examples: list[dict] = field(default_factory=list)
 
 
 def ensure_tables(conn: sa.Connection) -> None:
@@ -89,11 +97,22 @@ def _migrate_to_one_row_per_event(conn: sa.Connection) -> None:
 
 
 def pending_objects(conn: sa.Connection, store: ObjectStore) -> list[StoredObject]:
+    """Every object of the landing zone without a manifest row for its key and etag, except the
+    message catalog's files (read by `braze_catalog`) and folder markers."""
     done = {(k, e) for k, e in conn.execute(sa.text(f"select object_key, etag from {MANIFEST_TABLE}"))}
-    return [obj for obj in store.list(suffix=".avro") if (obj.key, obj.etag) not in done]
+    return [
+        obj for obj in store.list()
+        if (obj.key, obj.etag) not in done and not is_catalog_file(obj.key) and not obj.key.endswith("/")
+    ]
+
+
+def is_avro_key(key: str) -> bool:
+    return key.lower().endswith(".avro")
 
 
 def _decode(store: ObjectStore, obj: StoredObject) -> tuple[StoredObject, DecodedFile | None, str | None]:
+    if not is_avro_key(obj.key):
+        return obj, DecodedFile(obj.key, None, pl.DataFrame(), skip_reason=NOT_AVRO), None
     try:
         return obj, decode_file(store.read(obj.key), obj.key), None
     except CurrentsFileError as exc:
@@ -105,22 +124,26 @@ def ingest(
     store: ObjectStore,
     log: Callable[[str], None] = lambda _: None,
     workers: int | None = None,
+    limits: IngestLimits | None = None,
 ) -> IngestSummary:
+    """Load the landing zone's new objects; `limits` bound event times (from now) and string sizes."""
+    started = datetime.now(timezone.utc)
     with engine.begin() as conn:
         ensure_tables(conn)
         pending = pending_objects(conn, store)
     summary = IngestSummary(files_seen=len(pending))
     log(f"{len(pending)} new file(s) in {store.url}")
+    flush = partial(_flush, engine, summary=summary, limits=limits or IngestLimits(), started=started)
     batch: list[tuple[StoredObject, DecodedFile | None, str | None]] = []
     batch_rows = 0
     for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
         batch.append(item)
         batch_rows += item[1].raw.height if item[1] else 0
         if batch_rows >= FLUSH_ROWS:
-            _flush(engine, batch, summary)
+            flush(batch)
             log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
             batch, batch_rows = [], 0
-    _flush(engine, batch, summary)
+    flush(batch)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(sa.text(f"analyze {RAW_TABLE}"))
@@ -139,46 +162,56 @@ def _decoded(store: ObjectStore, pending: list[StoredObject], workers: int) -> I
             yield in_flight.popleft().result()
 
 
-def _flush(engine: sa.Engine, batch: Iterable[tuple[StoredObject, DecodedFile | None, str | None]], summary: IngestSummary) -> None:
+def _flush(
+    engine: sa.Engine, batch: list[tuple[StoredObject, DecodedFile | None, str | None]], *,
+    summary: IngestSummary, limits: IngestLimits, started: datetime,
+) -> None:
+    """Write one batch of files in one transaction: their events, a manifest row each, their quarantined records."""
+    if not batch:
+        return
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     by_type: dict[str, list[pl.DataFrame]] = defaultdict(list)
-    manifest, quarantine = [], []
+    for _, decoded, error in batch:
+        if decoded is not None and error is None and not decoded.skipped and decoded.raw.height:
+            by_type[decoded.event_type].append(decoded.raw)
+    mapped = map_batch(by_type, limits, started)
+    manifest, quarantine = [], list(mapped.quarantined)
     for obj, decoded, error in batch:
-        row = {"object_key": obj.key, "etag": obj.etag, "size_bytes": obj.size, "loaded_at": now, "error": error,
-               "event_type": decoded.event_type if decoded else None, "rows_loaded": 0, "rows_quarantined": 0,
-               "min_event_date": None, "max_event_date": None, "status": "loaded"}
-        if decoded is None:
-            row["status"] = "quarantined"
-            summary.files_quarantined += 1
-            quarantine.append({"source_file": obj.key, "event_type": None, "event_id": None, "reason": error,
-                               "record_json": None, "quarantined_at": now})
-        elif decoded.skipped:
-            row["status"] = "skipped"
-            summary.files_skipped += 1
-            summary.skipped_event_types[decoded.event_type or "unknown"] += 1
-        else:
-            summary.files_loaded += 1
-            quarantine.extend(decoded.quarantined)
-            if decoded.raw.height:
-                by_type[decoded.event_type].append(decoded.raw)
-        manifest.append(row)
-    frames = []
-    for event_type, raw_frames in by_type.items():
-        canonical, rejected = canonical_batch(event_type, raw_frames)
-        frames.append(canonical)
+        row, rejected = _file_outcome(obj, decoded, error or mapped.failed.get(obj.key), summary)
+        manifest.append(row | {"loaded_at": now})
         quarantine.extend(rejected)
-    events = pl.concat(frames, how="vertical").with_columns(pl.lit(now).alias("loaded_at")) if frames else None
-    if not manifest:
-        return
+    for row in quarantine:  # one time per flush links a file's records to its manifest row
+        row["quarantined_at"] = now
+    events = mapped.frame()
     with engine.begin() as conn:
         if events is not None:
             decoded_rows = events.height
-            events = append_new_events(conn, events)
+            events = append_new_events(conn, events.with_columns(pl.lit(now).alias("loaded_at")))
             summary.duplicates_skipped += decoded_rows - events.height
         _account(manifest, quarantine, events, summary)
         bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(manifest, schema=_schema(MANIFEST_COLUMNS)))
         if quarantine:
             bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(quarantine, schema=_schema(QUARANTINE_COLUMNS)))
+
+
+def _file_outcome(obj: StoredObject, decoded: DecodedFile | None, error: str | None, summary: IngestSummary) -> tuple[dict, list[dict]]:
+    """A file's manifest row (status and why) and its quarantine rows; counts it in the summary."""
+    event_type = decoded.event_type if decoded else None
+    row = {"object_key": obj.key, "etag": obj.etag, "size_bytes": obj.size, "event_type": event_type,
+           "status": "loaded", "error": error, "rows_loaded": 0, "rows_quarantined": 0,
+           "min_event_date": None, "max_event_date": None}
+    if error is not None:
+        summary.files_quarantined += 1
+        return row | {"status": "quarantined"}, [quarantine_row(obj.key, event_type, error, None)]
+    if decoded.skipped:
+        summary.files_skipped += 1
+        if event_type:
+            summary.skipped_event_types[event_type] += 1
+        if len(summary.skipped_examples) < 5:
+            summary.skipped_examples.append({"file": obj.key, "reason": decoded.skip_reason})
+        return row | {"status": "skipped", "error": decoded.skip_reason}, []
+    summary.files_loaded += 1
+    return row, decoded.quarantined
 
 
 def append_new_events(conn: sa.Connection, events: pl.DataFrame) -> pl.DataFrame:

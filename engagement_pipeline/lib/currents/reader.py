@@ -2,14 +2,13 @@
 
 Decoding uses polars' native (Rust) Avro reader; the event type comes from the
 writer schema's name (`dataexport.S3.inner.<event type>`), falling back to the
-`event_type=` folder of the object key. Records missing `id`, `time` or `user_id`
+`event_type=` folder of the object key. Records that fail a check (`checks.py`)
 are split off for quarantine with their reason instead of failing the file.
 """
 
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -17,6 +16,7 @@ import fastavro
 import polars as pl
 
 from engagement_pipeline.lib.currents.canonical import CANONICAL_COLUMNS, REQUIRED_FIELDS, polars_schema
+from engagement_pipeline.lib.currents.checks import IngestLimits, quarantine_row, split_invalid
 from engagement_pipeline.lib.currents.event_types import (
     EVENT_TYPES,
     event_type_from_key,
@@ -30,13 +30,24 @@ class CurrentsFileError(ValueError):
 
 @dataclass
 class DecodedFile:
-    """One decoded file: its records as written (`raw`, plus a `source_file` column)."""
+    """One decoded file: its records as written (`raw`, plus a `source_file` column), or why it is skipped."""
 
     key: str
     event_type: str | None
     raw: pl.DataFrame
     quarantined: list[dict] = field(default_factory=list)
-    skipped: bool = False
+    skip_reason: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.skip_reason is not None
+
+
+def skip_reason(event_type: str | None) -> str | None:
+    """Why a file of `event_type` (None: neither its schema nor its key names one) is not loaded."""
+    if event_type is None:
+        return "skipped: not a Currents path (no event_type= folder in the key, no dataexport.S3.inner.<event type> schema name)"
+    return None if event_type in EVENT_TYPES else f"skipped: unknown event type {event_type}"
 
 
 _PASS_THROUGH = (
@@ -67,53 +78,36 @@ def decode_file(data: bytes, key: str) -> DecodedFile:
     Only decoding happens per file; mapping to canonical rows is done per batch of files
     of one event type (`canonical_batch`), which keeps the per-file cost small."""
     event_type = read_event_type(data, key)
-    if event_type is None or event_type not in EVENT_TYPES:
-        return DecodedFile(key, event_type, pl.DataFrame(), skipped=True)
+    reason = skip_reason(event_type)
+    if reason:
+        return DecodedFile(key, event_type, pl.DataFrame(), skip_reason=reason)
     try:
         frame = pl.read_avro(io.BytesIO(data))
-    except Exception as exc:
-        raise CurrentsFileError(f"{key}: Avro data is corrupt or truncated ({exc})") from exc
+    except (Exception, pl.exceptions.PanicException) as exc:  # a panic in the Rust reader is a bad file too
+        raise CurrentsFileError(f"{key}: Avro data is corrupt or truncated ({first_line(exc)})") from exc
     missing = [name for name in REQUIRED_FIELDS if name not in frame.columns]
     if missing:
         reason = f"{key}: field(s) {', '.join(missing)} absent from the schema; expected id, time and user_id"
-        rows = [_quarantine_row(key, event_type, reason, row) for row in frame.head(1000).to_dicts()]
+        rows = [quarantine_row(key, event_type, reason, row, IngestLimits().max_string_bytes) for row in frame.head(1000).to_dicts()]
         return DecodedFile(key, event_type, pl.DataFrame(), quarantined=rows)
     return DecodedFile(key, event_type, frame.with_columns(pl.lit(key).alias("source_file")))
 
 
-def canonical_batch(event_type: str, frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, list[dict]]:
-    """Canonical rows (with `source_file`) of several decoded files of one event type, and quarantined records."""
+def canonical_batch(
+    event_type: str, frames: list[pl.DataFrame], limits: IngestLimits | None = None, now: datetime | None = None
+) -> tuple[pl.DataFrame, list[dict]]:
+    """Canonical rows (with `source_file`) of several decoded files of one event type, and quarantined records.
+
+    Raises polars' error when the files cannot be combined or a field cannot be cast (a `time`
+    of strings that are not numbers): `mapping.map_batch` then maps file by file."""
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-    frame, quarantined = _split_invalid(frame, event_type)
+    frame, quarantined = split_invalid(frame, event_type, limits or IngestLimits(), now or datetime.now(timezone.utc))
     canonical = to_canonical(frame, event_type).with_columns(frame["source_file"])
     return canonical, quarantined
 
 
-def _split_invalid(frame: pl.DataFrame, event_type: str) -> tuple[pl.DataFrame, list[dict]]:
-    bad_mask = pl.any_horizontal(
-        [pl.col(name).is_null() | (pl.col(name).cast(pl.String) == "") for name in REQUIRED_FIELDS]
-    )
-    bad = frame.filter(bad_mask)
-    if bad.is_empty():
-        return frame, []
-    rows = []
-    for row in bad.to_dicts():
-        key = row.pop("source_file")
-        empty = [name for name in REQUIRED_FIELDS if row.get(name) in (None, "")]
-        reason = f"{key}: record without {', '.join(empty)}; expected a non-empty id, time and user_id"
-        rows.append(_quarantine_row(key, event_type, reason, row))
-    return frame.filter(~bad_mask), rows
-
-
-def _quarantine_row(key: str, event_type: str, reason: str, record: dict) -> dict:
-    return {
-        "source_file": key,
-        "event_type": event_type,
-        "event_id": record.get("id"),
-        "reason": reason,
-        "record_json": json.dumps(record, default=str, sort_keys=True),
-        "quarantined_at": datetime.now(timezone.utc).replace(tzinfo=None),
-    }
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 
 def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType = pl.String) -> pl.Expr:
