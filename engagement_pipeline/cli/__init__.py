@@ -2,7 +2,7 @@
 
 import typer
 
-from engagement_pipeline.cli import delivery, pipeline, report
+from engagement_pipeline.cli import delivery, pipeline, quarantine, report
 from engagement_pipeline.lib.config import ConfigError, load_env_file
 from engagement_pipeline.lib.warehouse import WarehouseLocked
 
@@ -10,6 +10,7 @@ app = typer.Typer(help="Engagement reports from Braze Currents exports, on Dagst
 pipeline.register(app)
 delivery.register(report.app)
 app.add_typer(report.app, name="report", help="Report definitions, files and deliveries.")
+app.add_typer(quarantine.app, name="quarantine", help="Files and records that ingestion skipped or quarantined, and why.")
 
 
 def main() -> None:
