@@ -30,6 +30,9 @@ BAD = [
     ("ENGAGEMENT_LANDING_MAX_AGE_HOURS", "a day", "is not a number"),
     ("ENGAGEMENT_LANDING_MAX_AGE_HOURS", "0", "expected a number greater than 0"),
     ("ENGAGEMENT_REPORT_DEFS", "reports\nother", "contains a control character"),
+    ("ENGAGEMENT_EVENT_TIME_FLOOR", "2010-13-01", "is not a date; expected YYYY-MM-DD"),
+    ("ENGAGEMENT_EVENT_TIME_FUTURE_HOURS", "-1", "expected a number greater than 0"),
+    ("ENGAGEMENT_MAX_STRING_BYTES", "64KiB", "is not a whole number greater than 0"),
 ]
 
 

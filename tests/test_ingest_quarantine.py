@@ -164,8 +164,8 @@ def test_the_ingestion_limits_come_from_the_environment(monkeypatch, tmp_path):
     "setting, message",
     [
         ({"event_time_floor": "last year"}, "ENGAGEMENT_EVENT_TIME_FLOOR='last year' is not a date; expected YYYY-MM-DD"),
-        ({"event_time_future_hours": -1}, "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS=-1; expected hours >= 0"),
-        ({"max_string_bytes": 0}, "ENGAGEMENT_MAX_STRING_BYTES=0; expected a number of bytes >= 1"),
+        ({"event_time_future_hours": 0}, "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS=0; expected hours greater than 0"),
+        ({"max_string_bytes": 0}, "ENGAGEMENT_MAX_STRING_BYTES=0; expected a number of bytes greater than 0"),
     ],
 )
 def test_a_wrong_limit_names_its_variable(setting, message):

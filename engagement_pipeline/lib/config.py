@@ -153,6 +153,20 @@ def _positive_number(value: str) -> None:
         raise ValueError("is out of range; expected a number greater than 0")
 
 
+def _date(value: str) -> None:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a date; expected YYYY-MM-DD") from None
+
+
+def _positive_integer(value: str) -> None:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError("is not a whole number greater than 0; expected bytes such as 65536")
+
+
 # How each setting is checked; a setting without an entry must be one line of text.
 CHECKS: dict[str, Check] = {
     "ENGAGEMENT_WAREHOUSE_URL": _warehouse_url,
@@ -167,6 +181,9 @@ CHECKS: dict[str, Check] = {
     "ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS": _domains,
     "ENGAGEMENT_ALERT_RECIPIENTS": _addresses,
     "ENGAGEMENT_LANDING_MAX_AGE_HOURS": _positive_number,
+    "ENGAGEMENT_EVENT_TIME_FLOOR": _date,
+    "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS": _positive_number,
+    "ENGAGEMENT_MAX_STRING_BYTES": _positive_integer,
 }
 _SECRETS = ("ENGAGEMENT_WAREHOUSE_URL", "ENGAGEMENT_SMTP_URL")
 

@@ -58,10 +58,10 @@ class PipelineSettings(dg.ConfigurableResource):
             floor = date.fromisoformat(self.event_time_floor)
         except ValueError:
             raise ValueError(f"ENGAGEMENT_EVENT_TIME_FLOOR={self.event_time_floor!r} is not a date; expected YYYY-MM-DD") from None
-        if self.event_time_future_hours < 0:
-            raise ValueError(f"ENGAGEMENT_EVENT_TIME_FUTURE_HOURS={self.event_time_future_hours:g}; expected hours >= 0")
+        if not self.event_time_future_hours > 0:
+            raise ValueError(f"ENGAGEMENT_EVENT_TIME_FUTURE_HOURS={self.event_time_future_hours:g}; expected hours greater than 0")
         if self.max_string_bytes < 1:
-            raise ValueError(f"ENGAGEMENT_MAX_STRING_BYTES={self.max_string_bytes}; expected a number of bytes >= 1")
+            raise ValueError(f"ENGAGEMENT_MAX_STRING_BYTES={self.max_string_bytes}; expected a number of bytes greater than 0")
         return IngestLimits(
             time_floor=datetime(floor.year, floor.month, floor.day, tzinfo=timezone.utc),
             future_margin=timedelta(hours=self.event_time_future_hours),
