@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from engagement_pipeline.lib.currents.generator import generate_landing_zone
 from engagement_pipeline.lib.currents.ingest import ingest
 from engagement_pipeline.lib.storage import ObjectStore
 from engagement_pipeline.lib.warehouse import dispose_engine, make_engine
+from tests.conftest import pg_database
 from tests.support import table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ FLUSH_ROWS = 100_000  # three flushes of the ~300k events in the crashing runs; 
 CRASHES = (
     ("in-flush:2", "its first flush committed, the second written but not committed"),
     ("after-flush:1", "a resumed run's first flush committed, the next not begun"),
-    ("in-flush:1", "a resumed run's only flush written but not committed"),
+    ("in-flush:1", "a resumed run's first flush written but not committed"),
 )
 DIGEST_COLUMNS = ", ".join(name for name in RAW_COLUMNS if name != "loaded_at")
 
@@ -46,30 +46,19 @@ def warehouses(request, tmp_path):
     if request.param == "duckdb":
         yield f"duckdb:///{tmp_path / 'crashed.duckdb'}", f"duckdb:///{tmp_path / 'clean.duckdb'}"
         return
-    admin = sa.create_engine(request.getfixturevalue("pg_admin_url"), isolation_level="AUTOCOMMIT")
-    names = [f"engagement_crash_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f'create database "{name}"'))
-    urls = [admin.url.set(database=name).render_as_string(hide_password=False) for name in names]
-    yield tuple(urls)
-    for url in urls:
-        dispose_engine(url)
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-    admin.dispose()
+    admin_url = request.getfixturevalue("pg_admin_url")
+    with pg_database(admin_url) as crashed, pg_database(admin_url) as clean:
+        yield crashed, clean
 
 
-def crash(url: str, landing: Path, point: str) -> int:
-    """Run ingestion in a child process that SIGKILLs itself at `point`; its exit code."""
+def crash(url: str, landing: Path, point: str) -> None:
+    """Run ingestion in a child process that SIGKILLs itself at `point`."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     child = subprocess.run(
         [sys.executable, "-m", "tests.crash_ingest", url, str(landing), point, str(FLUSH_ROWS)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert child.returncode == -signal.SIGKILL, f"{point}: not killed (exit {child.returncode}): {child.stderr[-2000:]}"
-    return child.returncode
 
 
 def loaded(url: str) -> tuple[int, int, int]:
