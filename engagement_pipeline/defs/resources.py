@@ -38,10 +38,10 @@ def resources() -> dg.Definitions:
                 catalog_path=cfg["ENGAGEMENT_CATALOG_PATH"],
                 allowed_recipient_domains=cfg["ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS"],
                 alert_recipients=cfg["ENGAGEMENT_ALERT_RECIPIENTS"],
-                landing_max_age_hours=float(cfg["ENGAGEMENT_LANDING_MAX_AGE_HOURS"]),
                 event_time_floor=cfg["ENGAGEMENT_EVENT_TIME_FLOOR"],
                 event_time_future_hours=float(cfg["ENGAGEMENT_EVENT_TIME_FUTURE_HOURS"]),
                 max_string_bytes=int(cfg["ENGAGEMENT_MAX_STRING_BYTES"]),
+                landing_max_age_hours=float(cfg["ENGAGEMENT_LANDING_MAX_AGE_HOURS"]),
             ),
         }
     )

@@ -24,8 +24,7 @@ class StorageLocation(dg.ConfigurableResource):
 
 
 class PipelineSettings(dg.ConfigurableResource):
-    """Business settings: company time zone, bot clicks, report definitions, recipients, freshness,
-    and the limits a Currents record must satisfy to load."""
+    """Business settings: company time zone, bot clicks, report definitions, recipients, freshness."""
 
     home: str = Field(description="ENGAGEMENT_HOME, the data folder of the embedded default.")
     timezone: str = Field(default="UTC", description="Company time zone (default time zone of reports).")
@@ -34,10 +33,10 @@ class PipelineSettings(dg.ConfigurableResource):
     catalog_path: str = Field(default="", description="Folder with campaigns.list.json / canvas.list.json.")
     allowed_recipient_domains: str = Field(default="", description="Comma list; empty allows any domain.")
     alert_recipients: str = Field(default="", description="Comma list of alert recipients.")
-    landing_max_age_hours: float = Field(default=26.0, description="Freshness limit of the landing zone.")
     event_time_floor: str = Field(default="2010-01-01", description="Ingestion quarantines events before this UTC date.")
     event_time_future_hours: float = Field(default=24.0, description="Ingestion quarantines events this far after the ingestion time.")
     max_string_bytes: int = Field(default=65536, description="Ingestion quarantines records with a longer string field.")
+    landing_max_age_hours: float = Field(default=26.0, description="Freshness limit of the landing zone.")
 
     @property
     def allowed_domains(self) -> list[str]:
