@@ -1,5 +1,8 @@
 """A real SMTP server (aiosmtpd) on loopback for tests, with stop()/start() to simulate an outage.
 
+``refused_recipients`` and ``data_reply`` make it answer with an SMTP error code instead of
+accepting a recipient or a message (4xx: try again later; 5xx: permanent refusal).
+
 Messages are recorded once the server has answered the DATA command, so they are in
 ``.messages`` by the time ``smtplib`` returns; no waiting is needed.
 """
@@ -90,6 +93,8 @@ class SmtpTestServer:
         self.port = free_port(host)
         self.messages: list[EmailMessage] = []
         self.envelopes: list[ReceivedEnvelope] = []
+        self.refused_recipients: dict[str, str] = {}
+        self.data_reply: str | None = None
         self._tls_context = tls_context
         self._implicit_tls = implicit_tls
         self._credentials = credentials
@@ -127,7 +132,19 @@ class SmtpTestServer:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
+    async def handle_RCPT(  # noqa: N802
+        self, _server: object, _session: object, envelope: Any, address: str, _options: list[str]
+    ) -> str:
+        """Answer ``refused_recipients[address]`` (such as ``550 5.1.1 no such user``) instead of accepting it."""
+        if address in self.refused_recipients:
+            return self.refused_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _server: object, _session: object, envelope: Any) -> str:  # noqa: N802
+        """Record the message, or answer ``data_reply`` (such as ``451 4.3.0 try again later``) and drop it."""
+        if self.data_reply is not None:
+            return self.data_reply
         message = message_from_bytes(envelope.original_content or envelope.content, policy=default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from engagement_pipeline.lib.email_render import ReportLink, render_report_email
-from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, SmtpTarget, parse_smtp_url
+from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, SmtpTarget, composing, parse_smtp_url
 from tests.smtp_server import SmtpTestServer, self_signed_tls, smtp_server  # noqa: F401
 
 PASSWORD = "p@ss:w/rd"
@@ -152,7 +152,7 @@ def test_wrong_password_is_reported_with_the_server_answer(tmp_path: Path, monke
         url = f"smtp+starttls://apikey:{ENCODED_PASSWORD}@{server.host}:{server.port}"
         with pytest.raises(MailDeliveryError) as caught:
             Mailer(smtp_url=url, timeout_seconds=5).send(_simple_email())
-    assert caught.value.code == 535
+    assert caught.value.code == 535 and caught.value.transient is False
     assert f"smtp+starttls://apikey:***@{server.host}:{server.port}" in str(caught.value)
     assert server.messages == []
 
@@ -171,6 +171,50 @@ def test_server_down_raises_a_delivery_error_without_the_password(smtp_server: S
     smtp_server.start()
     Mailer(smtp_url=f"smtp://{smtp_server.host}:{smtp_server.port}", timeout_seconds=5).send(_simple_email())
     assert len(smtp_server.messages) == 1
+
+
+@pytest.mark.smtp
+@pytest.mark.parametrize(
+    ("refused", "data_reply", "code", "transient"),
+    [
+        ({}, "451 4.3.0 Try again later", 451, True),
+        ({}, "421 4.7.0 Too many connections, slow down", 421, True),
+        ({}, "554 5.6.0 Message rejected as spam", 554, False),
+        ({"ops@example.com": "450 4.2.1 Mailbox busy"}, None, None, True),
+        ({"ops@example.com": "550 5.1.1 No such user"}, None, None, False),
+    ],
+)
+def test_an_smtp_answer_is_classified_as_temporary_or_permanent(
+    smtp_server: SmtpTestServer, refused: dict, data_reply: str | None, code: int | None, transient: bool
+) -> None:
+    smtp_server.refused_recipients = refused
+    smtp_server.data_reply = data_reply
+    with pytest.raises(MailDeliveryError) as caught:
+        Mailer(smtp_url=f"smtp://{smtp_server.host}:{smtp_server.port}", timeout_seconds=5).send(_simple_email())
+    assert (caught.value.code, caught.value.transient) == (code, transient)
+    answer = data_reply or next(iter(refused.values()))
+    assert answer.split(" ", 1)[1] in str(caught.value)
+    assert ("temporary failure" if transient else "permanent failure") in str(caught.value)
+    assert smtp_server.messages == []
+
+
+@pytest.mark.smtp
+def test_a_server_that_refuses_connections_is_a_temporary_failure(smtp_server: SmtpTestServer) -> None:
+    smtp_server.stop()
+    with pytest.raises(MailDeliveryError) as caught:
+        Mailer(smtp_url=f"smtp://{smtp_server.host}:{smtp_server.port}", timeout_seconds=5).send(_simple_email())
+    assert caught.value.transient is True and "ConnectionRefusedError" in str(caught.value)
+
+
+def test_a_line_break_in_a_header_is_a_permanent_failure_that_names_its_cause(tmp_path: Path) -> None:
+    with pytest.raises(MailDeliveryError) as subject:
+        with composing("report email of promo"):
+            _report_email(["ana@example.com"]).replace_header("Subject", "Promo\r\nBcc: someone@evil.example")
+    with pytest.raises(MailDeliveryError) as sender:
+        Mailer(outbox_dir=str(tmp_path), sender="Reports <r@example.com>\r\nBcc: someone@evil.example").send(_simple_email())
+    for caught in (subject, sender):
+        assert caught.value.transient is False and "linefeed or carriage return" in str(caught.value)
+    assert "report email of promo" in str(subject.value) and list(tmp_path.iterdir()) == []
 
 
 def test_outbox_writes_one_complete_eml_file(tmp_path: Path) -> None:

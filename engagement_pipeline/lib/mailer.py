@@ -4,6 +4,12 @@ The SMTP server is given as a URL whose scheme picks the transport security:
 ``smtp://host:port`` (plain, no TLS), ``smtp+starttls://user:pass@host:587`` (STARTTLS) and
 ``smtps://user:pass@host:465`` (implicit TLS). User and password are URL-decoded. The password
 never appears in a log line or an error message: those use ``SmtpTarget.redacted()``.
+
+Every failure to deliver is a ``MailDeliveryError`` that says whether it is transient (the same
+message may go through later: connection refused or reset, timeout, DNS failure, a 4xx answer)
+or permanent (a 5xx answer, a rejected login, a TLS certificate or protocol mismatch, or a
+message that cannot be written, such as a header with a line break). Callers retry the first
+kind and never the second; the rules live here only.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -100,25 +109,58 @@ class SendResult:
 
 
 class MailDeliveryError(RuntimeError):
-    """The SMTP server could not be reached or refused the message. Never carries the password."""
+    """The message was not delivered; ``transient`` says whether sending it again later may work.
 
-    def __init__(self, server: str, code: int | None, text: str) -> None:
+    Never carries the password."""
+
+    def __init__(self, server: str, code: int | None, text: str, *, transient: bool) -> None:
         self.server = server
         self.code = code
         self.text = text
+        self.transient = transient
         detail = f"{code} {text}" if code is not None else text
-        super().__init__(f"could not send mail via {server}: {detail}")
+        where = f" via {server}" if server else ""
+        kind = "temporary failure, will retry" if transient else "permanent failure"
+        super().__init__(f"could not send mail{where} ({kind}): {detail}")
 
 
-def _smtp_error_detail(exc: Exception) -> tuple[int | None, str]:
+_INVALID_MESSAGE = (ValueError, MessageError)
+
+
+@contextmanager
+def composing(what: str) -> Iterator[None]:
+    """Build a message inside this block: a value that cannot go into a header (a line break in a
+    subject or a name, a malformed address) becomes a permanent ``MailDeliveryError`` naming ``what``."""
+    try:
+        yield
+    except _INVALID_MESSAGE as exc:
+        raise MailDeliveryError("", None, f"invalid message ({what}): {exc}", transient=False) from exc
+
+
+def _is_transient_code(code: int) -> bool:
+    """4xx answers are temporary by RFC 5321; so is a reply smtplib could not read (code -1)."""
+    return not 500 <= code < 600
+
+
+def _classify(exc: Exception) -> tuple[int | None, str, bool]:
+    """(SMTP code, description, transient) of an error raised while talking to the server."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refused = "; ".join(f"{rcpt}: {code} {_text(msg)}" for rcpt, (code, msg) in exc.recipients.items())
-        return None, f"all recipients refused ({refused})"
+        transient = all(_is_transient_code(code) for code, _ in exc.recipients.values())
+        return None, f"all recipients refused ({refused})", transient
     if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code, _text(exc.smtp_error)
+        return exc.smtp_code, _text(exc.smtp_error), _is_transient_code(exc.smtp_code)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return None, f"the server closed the connection: {exc}", True
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return None, f"the server does not support what this message needs: {exc}", False
     if isinstance(exc, TimeoutError):
-        return None, "timed out waiting for the server"
-    return None, f"{type(exc).__name__}: {exc}"
+        return None, "timed out waiting for the server", True
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError):
+        return None, f"TLS failed (check the URL's scheme and port, and the certificate): {type(exc).__name__}: {exc}", False
+    if isinstance(exc, _INVALID_MESSAGE):
+        return None, f"invalid message: {exc}", False
+    return None, f"{type(exc).__name__}: {exc}", True
 
 
 def _text(value: bytes | str) -> str:
@@ -147,7 +189,8 @@ class Mailer(dg.ConfigurableResource):
 
     def send(self, msg: EmailMessage) -> SendResult:
         """Deliver ``msg``, filling in From, Date and Message-ID when missing."""
-        self._complete_headers(msg)
+        with composing("headers"):
+            self._complete_headers(msg)
         if not any(msg.get_all(h) for h in ("To", "Cc", "Bcc")):
             raise ValueError(f"email {msg['Subject']!r}: no recipients; set To, Cc or Bcc")
         target = self.target()
@@ -168,11 +211,11 @@ class Mailer(dg.ConfigurableResource):
         try:
             with self._connect(target) as client:
                 refused = client.send_message(msg)
-        except (smtplib.SMTPException, OSError) as exc:
-            code, text = _smtp_error_detail(exc)
+        except (smtplib.SMTPException, OSError, *_INVALID_MESSAGE) as exc:
+            code, text, transient = _classify(exc)
             if target.password:
                 text = text.replace(target.password, "***")
-            raise MailDeliveryError(target.redacted(), code, text) from exc
+            raise MailDeliveryError(target.redacted(), code, text, transient=transient) from exc
         if refused:
             dg.get_dagster_logger().warning(
                 f"{target.redacted()} refused some recipients of {msg['Message-ID']}: {sorted(refused)}"
