@@ -10,8 +10,10 @@ from urllib.request import url2pathname
 import pytest
 import requests
 
+from engagement_pipeline.lib.reports.outputs import read_outputs
 from engagement_pipeline.lib.resources import StorageLocation
-from tests.test_delivery_support import Delivery, definition, metadata, workspace  # noqa: F401
+from engagement_pipeline.lib.warehouse import make_engine
+from tests.test_delivery_support import DUE, OCTOBER, Delivery, definition, metadata, workspace  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
 
@@ -80,6 +82,25 @@ def test_running_the_same_delivery_again_sends_no_second_email(delivery, smtp_se
     assert len(smtp_server.messages) == 1
     assert metadata(again)["already_sent"] is True
     assert delivery.log("promo_once").run_id == first.run_id
+
+
+def test_a_run_launched_without_a_due_time_is_the_current_delivery_and_is_not_sent_twice(delivery, smtp_server):
+    last_due = 'schedule: {every: {days: 1}, at: "07:00", starting: 2026-11-20, until: 2026-11-23}\n'
+    delivery.define("promo_ui", definition("Promo UI", extra=OCTOBER + last_due))
+    scheduled = delivery.run("promo_ui")
+    from_the_ui = delivery.definitions().resolve_job_def("deliver_report_job").execute_in_process(
+        instance=delivery.workspace.instance, partition_key="promo_ui", raise_on_error=False
+    )
+
+    assert scheduled.success and from_the_ui.success
+    assert len(smtp_server.messages) == 1
+    shown = metadata(from_the_ui)
+    assert shown["already_sent"] is True and shown["due_key"] == "promo_ui:2026-11-23T07:00:00Z"
+    tags = delivery.workspace.instance.get_run_by_id(from_the_ui.run_id).tags
+    assert (tags["due_key"], tags["delivery/status"]) == ("promo_ui:2026-11-23T07:00:00Z", "sent")
+    with make_engine(delivery.workspace.url).connect() as conn:
+        [output] = read_outputs(conn, "promo_ui", from_the_ui.run_id)
+    assert output.due_at == DUE.replace(tzinfo=None)
 
 
 def test_a_recipient_outside_the_allowed_domains_is_refused_and_nothing_is_sent(delivery, smtp_server):

@@ -59,7 +59,8 @@ def restore(delivery: Delivery, rows: list) -> None:
 def sensor_tick(delivery: Delivery, *report_ids: str) -> list[dg.RunRequest]:
     cursor = json.dumps({report_id: "2026-11-23T07:00:00Z" for report_id in report_ids or ["promo_gate"]})
     context = dg.build_sensor_context(instance=delivery.workspace.instance, cursor=cursor)
-    result = evaluate_report_schedule(context, delivery.settings, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    warehouse = Warehouse(url=delivery.workspace.url)
+    result = evaluate_report_schedule(context, delivery.settings, warehouse, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     return list(result.run_requests or [])
 
 

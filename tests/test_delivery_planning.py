@@ -1,16 +1,18 @@
 """Pure delivery logic: what the schedule sensor requests per tick, new landing files, days to rebuild."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from engagement_pipeline.lib.delivery.gate import checked_days, last_required_day
-from engagement_pipeline.lib.delivery.landing import LandingCursor, new_files
+from engagement_pipeline.lib.delivery.landing import LandingCursor, first_look, new_files
 from engagement_pipeline.lib.delivery.late_data import day_ranges, parse_days
-from engagement_pipeline.lib.delivery.planning import load_cursor, plan_tick
+from engagement_pipeline.lib.delivery.planning import load_cursor, plan_tick, start_cursor
+from engagement_pipeline.lib.delivery.retry import next_attempt
 from engagement_pipeline.lib.delivery.summary import headline_stats, summable
 from engagement_pipeline.lib.report_spec import parse_definition
+from engagement_pipeline.lib.schedule import delivery_due
 from engagement_pipeline.lib.storage import StoredObject
 
 BASE = "name: Daily\nmessages: {campaigns: [c1]}\nrecipients: [a@example.com]\n"
@@ -72,6 +74,77 @@ def test_nothing_is_due_after_until():
     text = BASE + 'schedule: {every: {days: 1}, at: "08:00", starting: 2026-11-01, until: 2026-11-10}\n'
     plan = plan_tick([defn(text)], {"daily": "2026-11-10T08:00:00Z"}, at("2026-11-23T09:00:00"), {"daily"})
     assert keys(plan) == []
+
+
+WEEKLY_UNTIL = (
+    BASE + 'schedule: {every: {weeks: 1}, at: "08:00", starting: 2026-11-02, until: 2026-11-20}\ntimezone: Europe/Paris\n'
+)
+IMMEDIATE = BASE + "schedule: {send: immediately}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "expected_due", "expected_key"),
+    [
+        (DAILY, "2026-11-23T07:00:00", "2026-11-23T07:00:00", "daily:2026-11-23T07:00:00Z"),
+        (DAILY, "2026-11-23T06:59:00", "2026-11-22T07:00:00", "daily:2026-11-22T07:00:00Z"),
+        (DAILY, "2026-10-20T12:00:00", "2026-10-20T12:00:00", "daily:2026-10-20T12:00:00Z"),
+        (WEEKLY_UNTIL, "2027-03-01T00:00:00", "2026-11-16T07:00:00", "daily:2026-11-16T07:00:00Z"),
+    ],
+)
+def test_every_path_names_a_delivery_by_the_latest_due_time_at_or_before_it(text, when, expected_due, expected_key):
+    due = delivery_due(defn(text), at(when))
+    assert (due.at, due.key) == (at(expected_due), expected_key)
+
+
+def test_an_immediate_report_is_named_by_the_version_of_its_file_whenever_it_is_sent():
+    first = delivery_due(defn(IMMEDIATE), at("2026-11-23T10:00:00"))
+    later = delivery_due(defn(IMMEDIATE), at("2026-12-01T10:00:00"))
+    assert first.key == later.key and first.key.startswith("daily:immediately@")
+
+
+def test_a_sensor_without_cursor_starts_after_what_the_delivery_log_holds():
+    daily, immediate, other = defn(DAILY), defn(IMMEDIATE, "now"), defn(DAILY, "other")
+    now_key = delivery_due(immediate, at("2026-11-23T10:00:00")).key
+    logged = [
+        ("daily", "daily:2026-11-22T07:00:00Z", at("2026-11-22T07:00:00"), "sent"),
+        ("daily", "daily:2026-11-23T07:00:00Z", at("2026-11-23T07:00:00"), "held"),
+        ("now", now_key, at("2026-11-23T10:00:00"), "sent"),
+        ("other", "other:2026-11-23T07:00:00Z", at("2026-11-23T07:00:00"), "retrying"),
+    ]
+    cursor = start_cursor([daily, immediate, other], logged, requested=lambda key: key.startswith("other:"))
+    assert cursor == {"daily": "2026-11-22T07:00:00Z", "now": now_key, "other": "2026-11-23T07:00:00Z"}
+    plan = plan_tick([daily, immediate, other], cursor, at("2026-11-23T09:00:00"), {"daily", "now", "other"})
+    assert keys(plan) == ["daily:2026-11-23T07:00:00Z"]
+
+
+def test_a_landing_sensor_without_cursor_ingests_only_what_ingestion_has_not_loaded():
+    listing = [obj("a.avro", 1.0), obj("b.avro", 2.0), obj("catalog/campaigns.list.json", 3.0)]
+    fresh, cursor = first_look(listing, [obj("b.avro", 2.0)])
+    assert [f.key for f in fresh] == ["b.avro"]
+    assert cursor == LandingCursor(3.0, ("catalog/campaigns.list.json",))
+    assert first_look(listing, [])[0] == []
+
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("failing_for", "window", "expected_wait"),
+    [
+        (timedelta(0), 24 * HOUR, timedelta(minutes=1)),
+        (timedelta(minutes=1), 24 * HOUR, timedelta(minutes=1)),
+        (timedelta(minutes=8), 24 * HOUR, timedelta(minutes=8)),
+        (5 * HOUR, 24 * HOUR, HOUR),
+        (HOUR * 23.5, 24 * HOUR, HOUR / 2),
+        (24 * HOUR, 24 * HOUR, None),
+        (timedelta(0), timedelta(0), None),
+    ],
+)
+def test_transient_failures_are_retried_with_backoff_until_the_window_ends(failing_for, window, expected_wait):
+    since = at("2026-11-23T07:00:00")
+    now = since + failing_for
+    retry_at = next_attempt(since, now, window)
+    assert (retry_at - now if retry_at is not None else None) == expected_wait
 
 
 @pytest.mark.parametrize("text", [None, "", "not json", "[1, 2]"])

@@ -9,6 +9,7 @@ import pytest
 from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.resources import PipelineSettings
+from engagement_pipeline.lib.warehouse import Warehouse
 
 DAILY = """name: Daily promo
 messages: {campaigns: [c1]}
@@ -27,9 +28,14 @@ def setup(tmp_path: Path) -> tuple[dg.DagsterInstance, PipelineSettings]:
     return dg.DagsterInstance.ephemeral(), settings
 
 
+def empty_warehouse(settings: PipelineSettings) -> Warehouse:
+    return Warehouse(url=f"duckdb:///{settings.home}/warehouse.duckdb")
+
+
 def tick(instance: dg.DagsterInstance, settings: PipelineSettings, cursor: str | None, now: str) -> dg.SensorResult:
     context = dg.build_sensor_context(instance=instance, cursor=cursor)
-    result = evaluate_report_schedule(context, settings, datetime.fromisoformat(now).replace(tzinfo=UTC))
+    at = datetime.fromisoformat(now).replace(tzinfo=UTC)
+    result = evaluate_report_schedule(context, settings, empty_warehouse(settings), at)
     for request in result.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result
@@ -78,10 +84,11 @@ def test_an_invalid_definition_is_not_scheduled(setup, tmp_path):
 
 def evaluate(definitions: dg.Definitions, instance: dg.DagsterInstance, settings, cursor: str | None = None):
     sensor = definitions.resolve_sensor_def("report_schedule_sensor")
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"settings": settings}, definitions=definitions
-    )
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
+    resources = {"settings": settings, "warehouse": empty_warehouse(settings)}
+    with (
+        dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=definitions) as context,
+        dg.partition_loading_context(dynamic_partitions_store=instance),
+    ):
         return sensor.evaluate_tick(context)
 
 

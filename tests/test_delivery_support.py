@@ -22,6 +22,7 @@ from engagement_pipeline.defs.delivery.jobs import deliver_report_job
 from engagement_pipeline.defs.reports.assets import report_files
 from engagement_pipeline.lib.currents.catalog import ensure_catalog_tables
 from engagement_pipeline.lib.delivery.log import DeliveryRecord, read_delivery
+from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
 from engagement_pipeline.lib.delivery.tags import request_tags, run_config
 from engagement_pipeline.lib.mailer import Mailer
 from engagement_pipeline.lib.reports.partitions import report_partitions
@@ -81,12 +82,14 @@ class Delivery:
     home: Path
     smtp_url: str
     report_store: StorageLocation
+    retry_hours: float = 24.0
 
     @property
     def settings(self) -> PipelineSettings:
         return PipelineSettings(
             home=str(self.home), report_defs_dir=str(self.home / "defs"),
             allowed_recipient_domains="example.com", alert_recipients="oncall@example.com",
+            delivery_retry_hours=self.retry_hours,
         )
 
     @property
@@ -119,6 +122,19 @@ class Delivery:
             tags=request_tags(report_id, due, due_key(report_id, due), trigger),
             raise_on_error=False,
         )
+
+    def execute(self, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+        """Run what a sensor requested, as the daemon would."""
+        return self.definitions().resolve_job_def("deliver_report_job").execute_in_process(
+            instance=self.workspace.instance, partition_key=request.partition_key, run_config=request.run_config,
+            tags=request.tags, raise_on_error=False,
+        )
+
+    def tick(self, now: datetime, cursor: str) -> list[dg.RunRequest]:
+        """The run requests of one `report_schedule_sensor` tick at ``now`` (an injected clock)."""
+        context = dg.build_sensor_context(instance=self.workspace.instance, cursor=cursor)
+        result = evaluate_report_schedule(context, self.settings, Warehouse(url=self.workspace.url), now)
+        return list(result.run_requests or [])
 
     def log(self, report_id: str, due: datetime = DUE) -> DeliveryRecord | None:
         with make_engine(self.workspace.url).connect() as conn:

@@ -1,6 +1,7 @@
 """A report id becomes a path in one place (`definition_path`): only plain file stems of the definitions folder."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -54,5 +55,5 @@ def test_render_and_resend_refuse_a_bad_id_before_adding_a_partition(tmp_path: P
     with pytest.raises(ReportDefinitionError, match="not a report id"):
         render_report(dg.Definitions(), instance, "../x")
     with pytest.raises(ReportDefinitionError, match="not a report id"):
-        resend(dg.Definitions(), instance, None, "a/b", None)  # type: ignore[arg-type]
+        resend(dg.Definitions(), instance, None, SimpleNamespace(report_id="a/b"), None)  # type: ignore[arg-type]
     assert instance.get_dynamic_partitions(report_partitions.name) == []

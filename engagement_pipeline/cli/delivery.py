@@ -11,7 +11,9 @@ def resend(
         ..., "--due", help="Due time: ISO with offset or Z, or a local time of the report's time zone (2026-11-23T08:00)."
     ),
 ) -> None:
-    """Deliver REPORT for the due time TIME again (after a failure or a hold); refused if it was sent."""
+    """Deliver REPORT for the due time TIME again (after a failure or a hold); refused if it was sent.
+
+    TIME names the delivery as the schedule does: the latest due time of REPORT at or before it."""
     from engagement_pipeline.lib.delivery.resend import AlreadySent, parse_due
     from engagement_pipeline.lib.delivery.resend import resend as run_resend
     from engagement_pipeline.lib.report_spec import ReportDefinitionError
@@ -29,7 +31,7 @@ def resend(
         defn = load_report(settings, report_id)
         moment = parse_due(due, defn.timezone)
         engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"], float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]))
-        outcome = run_resend(load_defs(), instance(), engine, report_id, moment)
+        outcome = run_resend(load_defs(), instance(), engine, defn, moment)
     except (ReportDefinitionError, ValueError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None

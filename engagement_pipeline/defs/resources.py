@@ -42,6 +42,7 @@ def resources() -> dg.Definitions:
                 event_time_future_hours=float(cfg["ENGAGEMENT_EVENT_TIME_FUTURE_HOURS"]),
                 max_string_bytes=int(cfg["ENGAGEMENT_MAX_STRING_BYTES"]),
                 landing_max_age_hours=float(cfg["ENGAGEMENT_LANDING_MAX_AGE_HOURS"]),
+                delivery_retry_hours=float(cfg["ENGAGEMENT_DELIVERY_RETRY_HOURS"]),
             ),
         }
     )

@@ -61,6 +61,7 @@ ENV_VARS: tuple[EnvVarDoc, ...] = (
     EnvVarDoc("ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS", "(unset: any)", "Comma list of domains report recipients must belong to.", _unset),
     EnvVarDoc("ENGAGEMENT_ALERT_RECIPIENTS", "(unset: no alerts)", "Comma list of addresses that receive failure and held-report alerts.", _unset),
     EnvVarDoc("ENGAGEMENT_LANDING_MAX_AGE_HOURS", "26", "Freshness: the newest landed file must be younger than this."),
+    EnvVarDoc("ENGAGEMENT_DELIVERY_RETRY_HOURS", "24", "Hours a report email is retried (with backoff) after a transient SMTP failure: refused connection, timeout, 4xx. 0 disables retries."),
 )
 
 
@@ -167,6 +168,15 @@ def _positive_integer(value: str) -> None:
         raise ValueError("is not a whole number greater than 0; expected bytes such as 65536")
 
 
+def _hours(value: str) -> None:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("is not a number; expected hours from 0 to 720") from None
+    if not 0 <= number <= 720:
+        raise ValueError("is out of range; expected hours from 0 to 720")
+
+
 # How each setting is checked; a setting without an entry must be one line of text.
 CHECKS: dict[str, Check] = {
     "ENGAGEMENT_WAREHOUSE_URL": _warehouse_url,
@@ -184,6 +194,7 @@ CHECKS: dict[str, Check] = {
     "ENGAGEMENT_EVENT_TIME_FLOOR": _date,
     "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS": _positive_number,
     "ENGAGEMENT_MAX_STRING_BYTES": _positive_integer,
+    "ENGAGEMENT_DELIVERY_RETRY_HOURS": _hours,
 }
 _SECRETS = ("ENGAGEMENT_WAREHOUSE_URL", "ENGAGEMENT_SMTP_URL")
 

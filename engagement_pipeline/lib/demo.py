@@ -53,7 +53,11 @@ def run_demo(*, days: int, events_per_day: int, echo: Callable[[str], None], pri
 
 
 def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
-    """Render and deliver every example report once, due now (emails land in the outbox on the embedded default)."""
+    """Render and deliver every example report's current delivery once (emails land in the outbox on the embedded default).
+
+    The current delivery is the one the schedule sensor would send now (``delivery_due``): the
+    latest due time, or the current version of a `send: immediately` definition. The sensor of
+    `engagement ui` then starts from the delivery log and does not send it again."""
     from engagement_pipeline.lib.delivery.resend import AlreadySent, resend
     from engagement_pipeline.lib.report_spec import load_definitions
     from engagement_pipeline.lib.warehouse import make_engine
@@ -61,12 +65,12 @@ def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
     cfg = defaults()
     good, bad = load_definitions(Path(cfg["ENGAGEMENT_REPORT_DEFS"]), default_timezone=cfg["ENGAGEMENT_TIMEZONE"])
     lines = [f"{error.source.stem}: invalid definition: {error}" for error in bad]
-    due = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = datetime.now(timezone.utc)
     engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"], float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]))
     for defn in good:
         echo(f"rendering and delivering report {defn.report_id} ({defn.name})")
         try:
-            outcome = resend(defs, inst, engine, defn.report_id, due, trigger="demo")
+            outcome = resend(defs, inst, engine, defn, now, trigger="demo")
         except AlreadySent as exc:
             lines.append(f"{defn.report_id}: {exc}")
             continue

@@ -24,7 +24,7 @@ class StorageLocation(dg.ConfigurableResource):
 
 
 class PipelineSettings(dg.ConfigurableResource):
-    """Business settings: company time zone, bot clicks, report definitions, recipients, freshness."""
+    """Business settings: company time zone, bot clicks, report definitions, recipients, freshness, retries."""
 
     home: str = Field(description="ENGAGEMENT_HOME, the data folder of the embedded default.")
     timezone: str = Field(default="UTC", description="Company time zone (default time zone of reports).")
@@ -37,6 +37,9 @@ class PipelineSettings(dg.ConfigurableResource):
     event_time_future_hours: float = Field(default=24.0, description="Ingestion quarantines events this far after the ingestion time.")
     max_string_bytes: int = Field(default=65536, description="Ingestion quarantines records with a longer string field.")
     landing_max_age_hours: float = Field(default=26.0, description="Freshness limit of the landing zone.")
+    delivery_retry_hours: float = Field(
+        default=24.0, description="How long a report email is retried after a transient SMTP failure; 0 never retries."
+    )
 
     @property
     def allowed_domains(self) -> list[str]:

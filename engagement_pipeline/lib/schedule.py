@@ -11,6 +11,7 @@ fires on the last day of shorter months and returns to the 31st afterwards.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import takewhile
 from zoneinfo import ZoneInfo
@@ -105,6 +106,46 @@ def due_deliveries(defn: ReportDefinition, *, now: datetime, last_due: datetime 
     """
     due = occurrences(defn.schedule, defn.timezone, after=last_due, until_now=now)
     return due[-1:]
+
+
+def _lookback(schedule: Schedule) -> timedelta:
+    """Longer than any gap between two occurrences (a month is at most 31 days, plus DST)."""
+    days = {"months": 31, "weeks": 7}.get(schedule.unit or "", 1)
+    return timedelta(days=days * schedule.n + 2)
+
+
+def latest_due(defn: ReportDefinition, at: datetime) -> datetime | None:
+    """The latest occurrence at or before ``at``; None before the first one and for ``immediately``."""
+    _require_aware(at=at)
+    if defn.schedule.is_immediate:
+        return None
+    recent = due_deliveries(defn, now=at, last_due=at - _lookback(defn.schedule))
+    dues = recent or due_deliveries(defn, now=at, last_due=None)  # before `starting`, or after `until`
+    return dues[-1] if dues else None
+
+
+@dataclass(frozen=True)
+class Due:
+    """One delivery of a report: its due time (UTC) and its key in the delivery log and in run keys."""
+
+    at: datetime
+    key: str
+
+
+def delivery_due(defn: ReportDefinition, at: datetime) -> Due:
+    """The delivery of ``defn`` that is due at ``at``: the one key scheme of every path.
+
+    The schedule sensor, `engagement demo`, `engagement report resend` and a run launched
+    without a due time all name a delivery through this, so a due period is sent once whichever
+    of them gets there first. ``send: immediately``: the current version of the definition,
+    due at ``at``. ``every``: the latest occurrence at or before ``at``, or ``at`` itself before
+    the first occurrence.
+    """
+    _require_aware(at=at)
+    if defn.schedule.is_immediate:
+        return Due(at.astimezone(UTC), immediate_due_key(defn))
+    due = latest_due(defn, at) or at.astimezone(UTC)
+    return Due(due, due_key(defn.report_id, due))
 
 
 def due_key(report_id: str, due: datetime) -> str:

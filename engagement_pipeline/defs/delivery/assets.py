@@ -1,16 +1,32 @@
+from datetime import UTC, datetime
+
 import dagster as dg
 
 from engagement_pipeline.lib.delivery import tags
-from engagement_pipeline.lib.delivery.deliver import Attempt, DeliveryError, DeliveryRequest, deliver
+from engagement_pipeline.lib.delivery.deliver import DeliveryError, DeliveryOutcome, DeliveryRequest, deliver
 from engagement_pipeline.lib.delivery.log import deliveries_frame, latest_deliveries
-from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer
+from engagement_pipeline.lib.mailer import Mailer
 from engagement_pipeline.lib.previews import markdown_table
 from engagement_pipeline.lib.report_spec import ReportDefinitionError
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.resources import PipelineSettings
 from engagement_pipeline.lib.warehouse import Warehouse
 
-MAX_RETRIES = 3
+
+def _run_tags(outcome: DeliveryOutcome) -> dict[str, str]:
+    """What the sensors read back: the due key and time (also of a run launched without them) and how it ended."""
+    record = outcome.record
+    run_tags = {tags.STATUS: record.status, tags.REPORT_ID: record.report_id, tags.DUE_KEY: record.due_key}
+    if record.due_at is not None:
+        run_tags[tags.DUE_AT] = tags.iso_utc(record.due_at)
+    if outcome.period is not None:
+        run_tags |= {tags.PERIOD_START: outcome.period[0].isoformat(), tags.PERIOD_END: outcome.period[1].isoformat()}
+    if record.status == "retrying" and record.next_attempt_at is not None:
+        run_tags[tags.NEXT_ATTEMPT] = tags.iso_utc(record.next_attempt_at)
+    if record.status in ("retrying", "failed"):
+        # deliver() alerts on `failed` itself; a `retrying` run is the sensor's to retry, not an alert.
+        run_tags[tags.ALERTED] = "true"
+    return run_tags
 
 
 @dg.asset(
@@ -19,7 +35,6 @@ MAX_RETRIES = 3
     group_name="delivery",
     kinds={"email"},
     owners=["team:data-engineering"],
-    retry_policy=dg.RetryPolicy(max_retries=MAX_RETRIES, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
 def report_delivery(
     context: dg.AssetExecutionContext, warehouse: Warehouse, mailer: Mailer, settings: PipelineSettings
@@ -31,28 +46,24 @@ def report_delivery(
     when the due time was already delivered (`report_deliveries` says `sent`), when a recipient
     is outside ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS, or when the period's data is not built or
     failed a blocking quality check (status `held`, an alert goes to ENGAGEMENT_ALERT_RECIPIENTS
-    and the schedule sensor retries once the checks pass). SMTP failures are retried with
-    backoff; after the last one the delivery is `failed` and an alert is sent."""
+    and the schedule sensor retries once the checks pass). A transient SMTP failure (refused
+    connection, timeout, 4xx) fails the run as `retrying`: the schedule sensor tries again with
+    backoff for ENGAGEMENT_DELIVERY_RETRY_HOURS, then gives up as `failed` with an alert. A
+    permanent failure (5xx, a message that cannot be written) is `failed` at once, with its
+    cause in the delivery log and one alert; no attempt is ever retried within the run."""
     request = DeliveryRequest.from_run(context.run, context.partition_key)
-    attempt = Attempt(context.retry_number + 1, last=context.retry_number >= MAX_RETRIES)
     try:
         outcome = deliver(
             request, engine=warehouse.engine, mailer=mailer, settings=settings,
-            instance=context.instance, attempt=attempt, log=context.log.info,
+            instance=context.instance, log=context.log.info, now=datetime.now(UTC),
         )
     except (DeliveryError, ReportDefinitionError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
-    except MailDeliveryError as exc:
-        if attempt.last:
-            context.instance.add_run_tags(context.run_id, {tags.STATUS: "failed", tags.ALERTED: "true"})
-        raise dg.Failure(
-            description=f"attempt {attempt.number} of {MAX_RETRIES + 1}: {exc}", allow_retries=not attempt.last
-        ) from None
     record = outcome.record
-    run_tags = {tags.STATUS: record.status}
-    if outcome.period is not None:
-        run_tags |= {tags.PERIOD_START: outcome.period[0].isoformat(), tags.PERIOD_END: outcome.period[1].isoformat()}
-    context.instance.add_run_tags(context.run_id, run_tags)
+    context.instance.add_run_tags(context.run_id, _run_tags(outcome))
+    if record.status in ("retrying", "failed"):
+        then = f"; next attempt at {tags.iso_utc(record.next_attempt_at)}" if record.next_attempt_at else ""
+        raise dg.Failure(description=f"{record.due_key} {record.status}: {record.error}{then}", allow_retries=False)
     with warehouse.engine.connect() as conn:
         log = deliveries_frame(latest_deliveries(conn, limit=15))
     return dg.MaterializeResult(

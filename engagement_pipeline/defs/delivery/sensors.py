@@ -7,13 +7,15 @@ from engagement_pipeline.defs.ingest.jobs import ingest_currents_job
 from engagement_pipeline.defs.models.jobs import build_models_job
 from engagement_pipeline.lib.delivery.alerts import outbox_folder, send_alert
 from engagement_pipeline.lib.delivery.failure_alert import failure_alert
-from engagement_pipeline.lib.delivery.landing import LandingCursor, new_files, run_key
-from engagement_pipeline.lib.delivery.late_data import day_ranges, parse_days, range_tags
+from engagement_pipeline.lib.delivery.landing import LandingCursor, first_look, new_files, run_key, unloaded_files
+from engagement_pipeline.lib.delivery.late_data import day_ranges, parse_days, range_tags, rebuilt_days
 from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
+from engagement_pipeline.lib.delivery.startup import WarehouseBusy, read_once
 from engagement_pipeline.lib.delivery.tags import ALERTED
 from engagement_pipeline.lib.mailer import Mailer
 from engagement_pipeline.lib.partitions import PARTITIONS_START
 from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
+from engagement_pipeline.lib.warehouse import Warehouse
 
 RAW_EVENTS = dg.AssetKey("raw_currents_events")
 
@@ -26,11 +28,15 @@ RAW_EVENTS = dg.AssetKey("raw_currents_events")
         "Emails reports when they are due: `send: immediately` once per version of the definition, "
         "`every` N days/weeks/months at a local time. One deliver_report_job run per due time "
         "(run key <report id>:<UTC due time>); after downtime only the latest missed one. Also "
-        "re-runs held deliveries once their data is built and their blocking checks pass."
+        "re-runs held deliveries once their data is built and their blocking checks pass, and "
+        "retries deliveries that failed for a transient SMTP reason once their next attempt is due. "
+        "Without a cursor it starts from the delivery log: nothing already delivered is sent again."
     ),
 )
-def report_schedule_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings) -> dg.SensorResult:
-    return evaluate_report_schedule(context, settings, datetime.now(UTC))
+def report_schedule_sensor(
+    context: dg.SensorEvaluationContext, settings: PipelineSettings, warehouse: Warehouse
+) -> dg.SensorResult:
+    return evaluate_report_schedule(context, settings, warehouse, datetime.now(UTC))
 
 
 @dg.sensor(
@@ -39,16 +45,27 @@ def report_schedule_sensor(context: dg.SensorEvaluationContext, settings: Pipeli
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Starts ingest_currents_job when new files appear in the landing zone (local folder or S3); "
-        "the cursor is the newest modification time seen and the keys at that instant."
+        "the cursor is the newest modification time seen and the keys at that instant. Without a "
+        "cursor it starts from the ingestion manifest: files already loaded are not ingested again."
     ),
 )
 def landing_files_sensor(
-    context: dg.SensorEvaluationContext, landing_zone: StorageLocation
+    context: dg.SensorEvaluationContext, landing_zone: StorageLocation, warehouse: Warehouse
 ) -> dg.SensorResult | dg.SkipReason:
     store = landing_zone.store()
-    fresh, cursor = new_files(store.list(), LandingCursor.loads(context.cursor))
+    if context.cursor:
+        fresh, cursor = new_files(store.list(), LandingCursor.loads(context.cursor))
+    else:
+        try:
+            unloaded = read_once(
+                warehouse.url, lambda conn: unloaded_files(conn, store), lambda: list(store.list(suffix=".avro"))
+            )
+        except WarehouseBusy as exc:
+            return dg.SkipReason(f"no cursor yet and {exc}")
+        fresh, cursor = first_look(store.list(), unloaded)
     if not fresh:
-        return dg.SkipReason(f"no new files in {store.describe('')}")
+        reason = f"no new files in {store.describe('')}"
+        return dg.SkipReason(reason) if context.cursor else dg.SensorResult(cursor=cursor.dumps(), skip_reason=reason)
     context.log.info(f"{len(fresh)} new file(s) in {store.describe('')}, newest {fresh[-1].key}")
     request = dg.RunRequest(run_key=run_key(fresh), tags={"landing/new_files": str(len(fresh))})
     return dg.SensorResult(run_requests=[request], cursor=cursor.dumps())
@@ -61,7 +78,7 @@ def landing_files_sensor(
     description=(
         "Rebuilds the rollups of the days each new raw_currents_events materialization touched "
         "(its days_touched metadata, late files included): one build_models_job run per stretch "
-        "of consecutive days."
+        "of consecutive days. Days a run started after that ingestion has rebuilt already are skipped."
     ),
 )
 def late_data_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
@@ -74,13 +91,15 @@ def late_data_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | d
     days: set[date] = set()
     for record in records:
         touched = record.asset_materialization.metadata.get("days_touched") if record.asset_materialization else None
-        days |= parse_days(touched.value if touched is not None else None)
+        touched_days = parse_days(touched.value if touched is not None else None)
+        days |= touched_days - rebuilt_days(context.instance, touched_days, record)
     last = records[-1].storage_id
     ranges, outside = day_ranges(days, date.fromisoformat(PARTITIONS_START), datetime.now(UTC).date())
     if outside:
         context.log.warning(f"not rebuilding days outside the daily partitions: {', '.join(map(str, outside))}")
     requests = [dg.RunRequest(run_key=f"days:{start}..{end}@{last}", tags=range_tags(start, end)) for start, end in ranges]
-    return dg.SensorResult(run_requests=requests, cursor=str(last))
+    skip = None if requests else "nothing to rebuild: the days these ingestions touched were rebuilt after them already"
+    return dg.SensorResult(run_requests=requests, cursor=str(last), skip_reason=skip)
 
 
 @dg.run_failure_sensor(

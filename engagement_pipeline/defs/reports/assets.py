@@ -4,7 +4,7 @@ from engagement_pipeline.lib.report_spec import ReportDefinitionError
 from engagement_pipeline.lib.reports.build import ReportRunError, generate_report
 from engagement_pipeline.lib.reports.metadata import report_metadata
 from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.reports.run_config import ReportRunConfig, load_report
+from engagement_pipeline.lib.reports.run_config import ReportRunConfig, delivery_as_of, load_report
 from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
 from engagement_pipeline.lib.warehouse import Warehouse
 
@@ -43,7 +43,8 @@ def report_files(
     × channel and per period × Canvas (or step) × channel, summed from the daily rollups, with
     unique counts recounted over each whole period. They are packed as the definition asks
     (zip, gzip or plain), stored under ENGAGEMENT_REPORTS_URL/<report id>/<run stamp>/ with a
-    link that expires, and recorded in `report_outputs` for email delivery. An invalid
+    link that expires, and recorded in `report_outputs` for email delivery. In a delivery run
+    launched without a due time the period is that of the report's current due time. An invalid
     definition, or one whose messages are not in the catalog, fails the run with its errors."""
     report_id = context.partition_key
     try:
@@ -52,8 +53,9 @@ def report_files(
             raise ReportRunError(f"{defn.source_path}: defines report {defn.report_id!r}, not {report_id!r}")
         start, end = config.dates()
         store = report_store.store()
+        due_at = config.due_at_utc() or delivery_as_of(defn, context.run, context.instance)
         report = generate_report(
-            defn, warehouse.engine, store, run_id=context.run.run_id, due_at=config.due_at_utc(), start=start, end=end
+            defn, warehouse.engine, store, run_id=context.run.run_id, due_at=due_at, start=start, end=end
         )
     except (ReportDefinitionError, ReportRunError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None

@@ -1,1 +1,1 @@
-"""Plain helpers of report delivery: the delivery log, email content, alerts and sensor planning."""
+"""Plain helpers of report delivery: the delivery log, email content, alerts, retries and sensor planning."""

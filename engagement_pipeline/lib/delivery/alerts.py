@@ -29,7 +29,12 @@ def send_alert(
     log: Callable[[str], None],
     link: str | None = None,
 ) -> SendResult | None:
-    """Email an alert; None (and a log line) when no alert recipient is configured."""
+    """Email an alert; None (and a log line) when no alert recipient is configured.
+
+    Line breaks and other control characters in ``subject`` (a report name can carry them
+    into it) become spaces: the alert about a message that could not be written must not
+    fail the same way."""
+    subject = " ".join("".join(c if c.isprintable() else " " for c in subject).split())
     if not recipients:
         log(f"alert not sent, ENGAGEMENT_ALERT_RECIPIENTS is empty: {subject}")
         return None

@@ -4,6 +4,11 @@ The cursor is the newest modification time seen and the keys modified at exactly
 (S3 times have one-second resolution, so two files can share one). A file is new when it is
 newer than the cursor, or as new and not among its keys. Temporary files of uploads in
 progress (``.tmp``, ``.part``, hidden names) are ignored until they are renamed.
+
+Without a cursor (a fresh instance, or `dagster dev` after `engagement demo`) the sensor asks
+the ingestion manifest which Currents files are not loaded yet (``unloaded_files``) and starts
+with a cursor past everything listed (``first_look``): files already loaded are not ingested
+again, and other files (the message catalog) wait for the next ingestion.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engagement_pipeline.lib.storage import StoredObject
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.currents.ingest import MANIFEST_TABLE, pending_objects
+from engagement_pipeline.lib.reports.catalog import table_exists
+from engagement_pipeline.lib.storage import ObjectStore, StoredObject
 
 _PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
 
@@ -58,6 +67,22 @@ def new_files(objects: Iterable[StoredObject], cursor: LandingCursor) -> tuple[l
     if newest == cursor.modified:
         at_newest |= set(cursor.keys)
     return fresh, LandingCursor(newest, tuple(sorted(at_newest)))
+
+
+def unloaded_files(conn: sa.Connection, store: ObjectStore) -> list[StoredObject]:
+    """The Currents files of ``store`` that ingestion has not loaded (by key and etag, as it decides)."""
+    if not table_exists(conn, MANIFEST_TABLE):
+        return list(store.list(suffix=".avro"))
+    return pending_objects(conn, store)
+
+
+def first_look(
+    objects: Iterable[StoredObject], unloaded: Iterable[StoredObject]
+) -> tuple[list[StoredObject], LandingCursor]:
+    """For a sensor without a cursor: the files to ingest (``unloaded``) and a cursor past ``objects``."""
+    _, cursor = new_files(objects, LandingCursor())
+    fresh = sorted((item for item in unloaded if _complete(item.key)), key=lambda item: (item.modified, item.key))
+    return fresh, cursor
 
 
 def run_key(files: list[StoredObject]) -> str:

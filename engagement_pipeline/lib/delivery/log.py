@@ -1,9 +1,12 @@
 """The delivery log: table `report_deliveries`, one row per due delivery (``due_key``), in the warehouse.
 
 A row records the last outcome of a delivery: ``sent`` (the SMTP server accepted the email),
-``failed`` (every attempt failed) or ``held`` (the quality gate or missing data stopped it).
+``retrying`` (a transient failure; ``next_attempt_at`` says when the schedule sensor tries
+again, ``failing_since`` when the failures began), ``failed`` (a permanent failure, or the retry
+window ran out; ``error`` says why) or ``held`` (the quality gate or missing data stopped it).
 A ``sent`` row is final: delivery code checks it before sending and never emails the same
-due time twice. Timestamps are naive UTC, like `report_outputs`.
+due time twice. Timestamps are naive UTC, like `report_outputs`. Columns added after the
+table was first created are added to an existing table when it is next opened.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Literal
 import pandas as pd
 import sqlalchemy as sa
 
-Status = Literal["sent", "failed", "held"]
+Status = Literal["sent", "retrying", "failed", "held"]
 
 CREATE_REPORT_DELIVERIES = """
 create table if not exists report_deliveries (
@@ -30,26 +33,33 @@ create table if not exists report_deliveries (
     links text not null,
     failing_checks text not null,
     run_id varchar not null,
-    updated_at timestamp not null
+    updated_at timestamp not null,
+    error text,
+    failing_since timestamp,
+    next_attempt_at timestamp
 )
 """
+ADDED_COLUMNS = {"error": "text", "failing_since": "timestamp", "next_attempt_at": "timestamp"}
 
 _UPSERT = """
 insert into report_deliveries (due_key, report_id, due_at, recipients, status, attempts, message_id, links,
-    failing_checks, run_id, updated_at)
+    failing_checks, run_id, updated_at, error, failing_since, next_attempt_at)
 values (:due_key, :report_id, :due_at, :recipients, :status, :attempts, :message_id, :links,
-    :failing_checks, :run_id, :updated_at)
+    :failing_checks, :run_id, :updated_at, :error, :failing_since, :next_attempt_at)
 on conflict (due_key) do update set
     report_id = excluded.report_id, due_at = excluded.due_at, recipients = excluded.recipients,
     status = excluded.status, attempts = excluded.attempts, message_id = excluded.message_id,
     links = excluded.links, failing_checks = excluded.failing_checks, run_id = excluded.run_id,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at, error = excluded.error, failing_since = excluded.failing_since,
+    next_attempt_at = excluded.next_attempt_at
 """
 
 
 @dataclass(frozen=True)
 class DeliveryRecord:
-    """The latest outcome of one due delivery; ``links`` are ``{name, url, expires_at}`` dicts."""
+    """The latest outcome of one due delivery; ``links`` are ``{name, url, expires_at}`` dicts.
+
+    ``error`` is the cause of the last failure (``retrying`` or ``failed``)."""
 
     due_key: str
     report_id: str
@@ -62,10 +72,18 @@ class DeliveryRecord:
     links: tuple[dict, ...] = ()
     failing_checks: tuple[str, ...] = ()
     updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    error: str | None = None
+    failing_since: datetime | None = None
+    next_attempt_at: datetime | None = None
 
 
 def ensure_report_deliveries(conn: sa.Connection) -> None:
     conn.execute(sa.text(CREATE_REPORT_DELIVERIES))
+    sql = "select column_name from information_schema.columns where table_name = 'report_deliveries'"
+    present = {name for (name,) in conn.execute(sa.text(sql))}
+    for column, kind in ADDED_COLUMNS.items():
+        if column not in present:
+            conn.execute(sa.text(f"alter table report_deliveries add column {column} {kind}"))
 
 
 def read_delivery(conn: sa.Connection, due_key: str) -> DeliveryRecord | None:
@@ -92,6 +110,9 @@ def record_delivery(conn: sa.Connection, record: DeliveryRecord) -> None:
             "failing_checks": json.dumps(list(record.failing_checks)),
             "run_id": record.run_id,
             "updated_at": _naive_utc(record.updated_at),
+            "error": record.error,
+            "failing_since": _naive_utc(record.failing_since),
+            "next_attempt_at": _naive_utc(record.next_attempt_at),
         },
     )
 
@@ -117,6 +138,7 @@ def deliveries_frame(records: list[DeliveryRecord]) -> pd.DataFrame:
                 "recipients": ", ".join(r.recipients),
                 "files": ", ".join(str(link.get("name", "")) for link in r.links),
                 "failing checks": ", ".join(r.failing_checks),
+                "error": r.error or "",
                 "updated": r.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 "run": r.run_id[:8],
             }
@@ -138,6 +160,9 @@ def _from_row(row: dict) -> DeliveryRecord:
         links=tuple(json.loads(row["links"])),
         failing_checks=tuple(json.loads(row["failing_checks"])),
         updated_at=_aware(row["updated_at"]),
+        error=row.get("error"),
+        failing_since=_aware(row.get("failing_since")),
+        next_attempt_at=_aware(row.get("next_attempt_at")),
     )
 
 
@@ -157,3 +182,13 @@ def find_by_due(conn: sa.Connection, report_id: str, due_at: datetime) -> Delive
     sql = "select * from report_deliveries where report_id = :r and due_at = :d order by updated_at desc limit 1"
     row = conn.execute(sa.text(sql), {"r": report_id, "d": _naive_utc(due_at)}).first()
     return _from_row(dict(row._mapping)) if row is not None else None
+
+
+def logged_dues(conn: sa.Connection) -> list[tuple[str, str, datetime | None, str]]:
+    """(report id, due key, due time, status) of every row, without creating or altering the table
+    (a sensor reads this once, on a fresh cursor); [] when the table does not exist yet."""
+    exists = "select count(*) from information_schema.tables where table_name = 'report_deliveries'"
+    if not conn.execute(sa.text(exists)).scalar_one():
+        return []
+    rows = conn.execute(sa.text("select report_id, due_key, due_at, status from report_deliveries"))
+    return [(report_id, key, _aware(due_at), status) for report_id, key, due_at, status in rows]

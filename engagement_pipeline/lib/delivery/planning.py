@@ -6,18 +6,25 @@ an edited immediate definition is sent once more and an unchanged one never agai
 latest missed occurrence is delivered after downtime. A report whose dynamic partition does
 not exist yet is reported in ``missing_partitions`` and left for the next tick: a tick cannot
 both add a partition and request a run of it.
+
+A sensor starting with no cursor (a fresh instance, or `dagster dev` after `engagement demo`)
+takes its cursor from the delivery log (``start_cursor``), so a due time that another path
+already delivered is not requested again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from engagement_pipeline.lib.delivery.tags import iso_utc, parse_utc
 from engagement_pipeline.lib.report_spec import ReportDefinition
-from engagement_pipeline.lib.schedule import due_deliveries, due_key, immediate_due_key
+from engagement_pipeline.lib.schedule import delivery_due, due_deliveries, immediate_due_key
+
+FINAL_STATUSES = ("sent", "failed")
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,44 @@ def _last_due(value: str | None) -> datetime | None:
 
 def _next(defn: ReportDefinition, previous: str | None, now: datetime) -> PlannedDelivery | None:
     if defn.schedule.is_immediate:
-        key = immediate_due_key(defn)
-        return None if previous == key else PlannedDelivery(defn.report_id, now, key, "immediately")
+        due = delivery_due(defn, now)
+        return None if previous == due.key else PlannedDelivery(defn.report_id, due.at, due.key, "immediately")
     dues = due_deliveries(defn, now=now, last_due=_last_due(previous))
     if not dues:
         return None
-    return PlannedDelivery(defn.report_id, dues[-1], due_key(defn.report_id, dues[-1]), "schedule")
+    due = delivery_due(defn, dues[-1])
+    return PlannedDelivery(defn.report_id, due.at, due.key, "schedule")
+
+
+def start_cursor(
+    definitions: Iterable[ReportDefinition],
+    logged: Iterable[tuple[str, str, datetime | None, str]],
+    requested: Callable[[str], bool],
+) -> dict[str, str]:
+    """The cursor of a sensor that starts with none, from the delivery log's (report id, due key,
+    due time, status) rows.
+
+    A row counts when it is final (``sent``, ``failed``) or when ``requested(due_key)`` says the
+    instance has a run of it (a ``held`` or ``retrying`` row is then released or retried from
+    that run); otherwise, on an instance that never saw it, the due time is requested again.
+    The cursor of an ``every`` report is its latest counted due time; that of a ``send:
+    immediately`` report is the current version's key when that version was delivered.
+    """
+    rows: dict[str, list[tuple[str, datetime | None]]] = defaultdict(list)
+    for report_id, key, due_at, status in logged:
+        if status in FINAL_STATUSES or requested(key):
+            rows[report_id].append((key, due_at))
+    cursor: dict[str, str] = {}
+    for defn in definitions:
+        mine = rows.get(defn.report_id, [])
+        if defn.schedule.is_immediate:
+            if any(key == immediate_due_key(defn) for key, _ in mine):
+                cursor[defn.report_id] = immediate_due_key(defn)
+            continue
+        dues = [due_at for key, due_at in mine if due_at is not None and "immediately@" not in key]
+        if dues:
+            cursor[defn.report_id] = iso_utc(max(dues))
+    return cursor
 
 
 def plan_tick(

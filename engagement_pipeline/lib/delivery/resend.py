@@ -1,8 +1,11 @@
-"""`engagement report resend`: deliver one report for one due time again, in-process, at most once.
+"""`engagement report resend` (and `engagement demo`): deliver one report for one due time, in-process, at most once.
 
-A due time already marked ``sent`` in the delivery log is refused. Otherwise
-`deliver_report_job` runs in this process against the project's instance (the run shows in
-the UI, tagged ``delivery/trigger = resend``) and the log tells how it ended.
+The due time names the delivery as everywhere else (``delivery_due``): a row of the delivery
+log due at exactly that time, else the latest occurrence of the report's schedule at or before
+it (``send: immediately``: the current version of the definition). A delivery already marked
+``sent`` is refused. Otherwise `deliver_report_job` runs in this process against the project's
+instance (the run shows in the UI, tagged ``delivery/trigger = resend`` or ``demo``) and the
+log tells how it ended.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.delivery.log import DeliveryRecord, find_by_due, read_delivery
 from engagement_pipeline.lib.delivery.tags import DELIVER_JOB, iso_utc, request_tags, run_config
-from engagement_pipeline.lib.report_spec import check_report_id
+from engagement_pipeline.lib.report_spec import ReportDefinition, check_report_id
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.runner import execute_job, failure_message
-from engagement_pipeline.lib.schedule import due_key
+from engagement_pipeline.lib.schedule import Due, delivery_due
 
 
 class AlreadySent(RuntimeError):
@@ -44,31 +47,32 @@ def parse_due(text: str, tz: str) -> datetime:
     return moment.replace(tzinfo=ZoneInfo(tz)) if moment.tzinfo is None else moment
 
 
-def _key(engine: sa.Engine, report_id: str, due: datetime) -> str:
+def _due(engine: sa.Engine, defn: ReportDefinition, at: datetime) -> Due:
     with engine.connect() as conn:
-        known = find_by_due(conn, report_id, due)
-        key = known.due_key if known is not None else due_key(report_id, due)
-        prior = read_delivery(conn, key)
+        known = find_by_due(conn, defn.report_id, at)
+        due = Due(known.due_at or at, known.due_key) if known is not None else delivery_due(defn, at)
+        prior = read_delivery(conn, due.key)
     if prior is not None and prior.status == "sent":
         raise AlreadySent(
-            f"{report_id} due {iso_utc(due)} was already sent to {', '.join(prior.recipients)} "
+            f"{defn.report_id} due {iso_utc(due.at)} was already sent to {', '.join(prior.recipients)} "
             f"(message {prior.message_id}, run {prior.run_id}); not sending it again"
         )
-    return key
+    return due
 
 
 def resend(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
     engine: sa.Engine,
-    report_id: str,
-    due: datetime,
+    defn: ReportDefinition,
+    at: datetime,
     trigger: str = "resend",
 ) -> ResendOutcome:
-    """Run `deliver_report_job` for ``report_id`` due at ``due``; raises ``AlreadySent`` when it was sent
+    """Run `deliver_report_job` for the delivery of ``defn`` due at ``at``; raises ``AlreadySent`` when it was sent
     and ``ReportDefinitionError`` for an id that is not a plain file stem."""
+    report_id = defn.report_id
     check_report_id(report_id)
-    key = _key(engine, report_id, due)
+    due = _due(engine, defn, at)
     if not instance.has_dynamic_partition(report_partitions.name, report_id):
         instance.add_dynamic_partitions(report_partitions.name, [report_id])
     result = execute_job(
@@ -76,9 +80,9 @@ def resend(
         DELIVER_JOB,
         inst=instance,
         partition_key=report_id,
-        run_config=run_config(due),
-        tags=request_tags(report_id, due, key, trigger),
+        run_config=run_config(due.at),
+        tags=request_tags(report_id, due.at, due.key, trigger),
     )
     with engine.connect() as conn:
-        record = read_delivery(conn, key)
-    return ResendOutcome(key, result.run_id, result.success, record, failure_message(result))
+        record = read_delivery(conn, due.key)
+    return ResendOutcome(due.key, result.run_id, result.success, record, failure_message(result))

@@ -1,22 +1,30 @@
 """The body of `report_schedule_sensor`, with the current time as a parameter.
 
-It reads the definitions folder and the Dagster instance (partitions, run tags, check
-evaluations, materializations), never the warehouse: a run may hold the DuckDB write lock.
+Each tick it reads the definitions folder and the Dagster instance (partitions, run tags,
+check evaluations, materializations), never the warehouse: a run may hold the DuckDB write
+lock. The one exception is a tick without a cursor, which starts from the delivery log
+(``startup.py``). It requests due deliveries, releases held ones whose checks now pass, and
+retries deliveries that failed for a transient reason once their next attempt is due.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import dagster as dg
 
 from engagement_pipeline.lib.delivery.gate import hold_reasons
 from engagement_pipeline.lib.delivery.holds import waiting_deliveries
-from engagement_pipeline.lib.delivery.planning import dump_cursor, load_cursor, plan_tick
-from engagement_pipeline.lib.delivery.tags import request_tags, run_config
+from engagement_pipeline.lib.delivery.log import logged_dues
+from engagement_pipeline.lib.delivery.planning import dump_cursor, load_cursor, plan_tick, start_cursor
+from engagement_pipeline.lib.delivery.retry import retries_due
+from engagement_pipeline.lib.delivery.startup import WarehouseBusy, read_once
+from engagement_pipeline.lib.delivery.tags import DELIVER_JOB, DUE_KEY, request_tags, run_config
 from engagement_pipeline.lib.report_spec import ReportDefinition, load_definitions
 from engagement_pipeline.lib.reports.partitions import report_partitions
 from engagement_pipeline.lib.resources import PipelineSettings
+from engagement_pipeline.lib.warehouse import Warehouse
 
 
 def _releases(
@@ -40,17 +48,48 @@ def _releases(
     return requests
 
 
+def _retries(instance: dg.DagsterInstance, report_ids: Iterable[str], now: datetime) -> list[dg.RunRequest]:
+    return [
+        dg.RunRequest(
+            run_key=retry.run_key,
+            partition_key=retry.report_id,
+            run_config=run_config(retry.due_at),
+            tags=request_tags(retry.report_id, retry.due_at, retry.due_key, "retry"),
+        )
+        for retry in retries_due(instance, report_ids, now)
+    ]
+
+
+def _cursor(context: dg.SensorEvaluationContext, good: list[ReportDefinition], warehouse: Warehouse) -> dict[str, str]:
+    """The sensor's cursor, or without one the due times the delivery log already holds."""
+    if context.cursor:
+        return load_cursor(context.cursor)
+    logged = read_once(warehouse.url, logged_dues, list)
+
+    def requested(key: str) -> bool:
+        filters = dg.RunsFilter(job_name=DELIVER_JOB, tags={DUE_KEY: key})
+        return bool(context.instance.get_run_ids(filters=filters, limit=1))
+
+    cursor = start_cursor(good, logged, requested)
+    context.log.info(f"no cursor yet: starting from {len(logged)} row(s) of the delivery log: {dump_cursor(cursor)}")
+    return cursor
+
+
 def evaluate_report_schedule(
-    context: dg.SensorEvaluationContext, settings: PipelineSettings, now: datetime
+    context: dg.SensorEvaluationContext, settings: PipelineSettings, warehouse: Warehouse, now: datetime
 ) -> dg.SensorResult:
-    """Run requests for due deliveries and released holds, partitions to add, the new cursor."""
+    """Run requests for due deliveries, released holds and due retries, partitions to add, the new cursor."""
     good, bad = load_definitions(
         settings.report_defs, default_timezone=settings.timezone, allowed_recipient_domains=settings.allowed_domains
     )
     for error in bad:
         context.log.warning(f"not scheduled: {error}")
+    try:
+        cursor = _cursor(context, good, warehouse)
+    except WarehouseBusy as exc:
+        return dg.SensorResult(skip_reason=f"no cursor yet and {exc}")
     existing = context.instance.get_dynamic_partitions(report_partitions.name)
-    plan = plan_tick(good, load_cursor(context.cursor), now, existing)
+    plan = plan_tick(good, cursor, now, existing)
     requests = [
         dg.RunRequest(
             run_key=item.due_key,
@@ -62,6 +101,7 @@ def evaluate_report_schedule(
     ]
     by_id = {d.report_id: d for d in good if d.report_id in set(existing)}
     requests += _releases(context.instance, by_id, {item.report_id for item in plan.deliveries}, context.log)
+    requests += _retries(context.instance, by_id, now)
     additions = [report_partitions.build_add_request(plan.missing_partitions)] if plan.missing_partitions else []
     skip = None if requests else f"nothing due at {now:%Y-%m-%d %H:%M} UTC for {len(good)} report definition(s)"
     return dg.SensorResult(

@@ -16,6 +16,7 @@ TRIGGER = "delivery/trigger"
 STATUS = "delivery/status"
 PERIOD_START = "delivery/period_start"
 PERIOD_END = "delivery/period_end"
+NEXT_ATTEMPT = "delivery/next_attempt_at"
 ALERTED = "delivery/alerted"
 
 
@@ -33,7 +34,7 @@ def parse_utc(value: str) -> datetime:
 
 
 def request_tags(report_id: str, due_at: datetime, due_key: str, trigger: str) -> dict[str, str]:
-    """Tags of a requested delivery run; ``trigger`` is schedule, immediately, release or resend."""
+    """Tags of a requested delivery run; ``trigger`` is schedule, immediately, release, retry, resend or demo."""
     return {REPORT_ID: report_id, DUE_AT: iso_utc(due_at), DUE_KEY: due_key, TRIGGER: trigger}
 
 

@@ -6,9 +6,13 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from engagement_pipeline.lib.delivery.tags import DELIVER_JOB
 from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, definition_path, load_definition
 from engagement_pipeline.lib.reports.build import ReportRunError
 from engagement_pipeline.lib.resources import PipelineSettings
+from engagement_pipeline.lib.schedule import delivery_due
+
+REPORT_DELIVERY = dg.AssetKey("report_delivery")
 
 
 class ReportRunConfig(dg.Config):
@@ -52,3 +56,17 @@ def load_report(settings: PipelineSettings, report_id: str, definition_file: str
         expected = f"a report definition file ({report_id}.yaml in {settings.report_defs})"
         raise ReportDefinitionError(path, [("(file)", f"does not exist; expected {expected}")])
     return load_definition(path, default_timezone=settings.timezone, allowed_recipient_domains=settings.allowed_domains)
+
+
+def delivery_as_of(defn: ReportDefinition, run: dg.DagsterRun, instance: dg.DagsterInstance) -> datetime | None:
+    """The due time a delivery run launched without one (from the UI) renders as of.
+
+    That is the due time ``delivery_due`` gives at the run's creation, the one its delivery is
+    logged under, so the files cover the period the schedule's run would have sent. None for a
+    run that only renders (`engagement report run`): it renders as of now."""
+    if run.job_name != DELIVER_JOB and REPORT_DELIVERY not in (run.asset_selection or ()):
+        return None
+    record = instance.get_run_record_by_id(run.run_id)
+    created = record.create_timestamp if record is not None else datetime.now(UTC)
+    created = created.replace(tzinfo=UTC) if created.tzinfo is None else created
+    return delivery_due(defn, created).at
