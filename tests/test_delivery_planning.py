@@ -226,3 +226,20 @@ def test_headline_stats_follow_the_report_and_its_channels():
     listed = defn(BASE + "stats: [unique_recipients, sent, delivered, click_to_open_rate, spam_rate]\n")
     assert headline_stats(listed, ["email"]) == ["sent", "delivered", "spam_rate"]
     assert headline_stats(defn(BASE), ["push"]) == ["sent", "direct_opens", "direct_open_rate"]
+
+
+def test_days_before_the_first_built_day_do_not_hold_a_report():
+    from engagement_pipeline.lib.delivery.gate import unbuilt_days
+
+    class Instance:
+        def get_materialized_partitions(self, asset):
+            return {"2026-11-10", "2026-11-11", "2026-11-13"}
+
+    days = [date(2026, 11, 8) + timedelta(days=i) for i in range(7)]
+    assert unbuilt_days(Instance(), days) == [date(2026, 11, 12), date(2026, 11, 14)]
+
+    class Empty:
+        def get_materialized_partitions(self, asset):
+            return set()
+
+    assert unbuilt_days(Empty(), days[:2]) == days[:2]

@@ -34,9 +34,12 @@ def checked_days(period_start: date, period_end: date, due_at: datetime, tz: str
 
 
 def unbuilt_days(instance: dg.DagsterInstance, days: list[date], asset: dg.AssetKey = READY_ASSET) -> list[date]:
-    """The days of ``days`` that ``asset`` has no materialization for (one instance query)."""
+    """The days of ``days`` that ``asset`` has no materialization for (one instance query). Days before
+    the first day ever built are before the data begins (a 28-day report over 14 days of history):
+    they are empty, not missing; nothing built at all means every day is missing."""
     built = instance.get_materialized_partitions(asset)
-    return [day for day in days if day.isoformat() not in built]
+    first = min(built, default=None)
+    return [day for day in days if day.isoformat() not in built and (first is None or day.isoformat() > first)]
 
 
 def hold_reasons(
