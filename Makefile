@@ -4,15 +4,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export ENGAGEMENT_HOME ?= $(CURDIR)/.engagement
+PIP_INSTALL := ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[test]')
 
 .PHONY: install demo test ui validate bench clean config-docs
 
 install: $(VENV)/.installed
 
+# uv (installed into the venv by pip) resolves and installs the same requirements several times
+# faster than pip; pip does the install if uv cannot be installed or fails.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]' || $(PIP_INSTALL); \
+	else \
+	  $(PIP_INSTALL); \
+	fi
 	touch $@
 
 demo: install

@@ -11,7 +11,7 @@ import typer
 
 from engagement_pipeline.lib.config import defaults
 
-app = typer.Typer(help="Files and records that ingestion skipped or quarantined, with the reasons.", no_args_is_help=True)
+app = typer.Typer(help="Files and records that ingestion skipped or quarantined, with the reasons.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @contextmanager

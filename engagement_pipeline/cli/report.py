@@ -17,7 +17,7 @@ from engagement_pipeline.lib.report_spec import (
     resolve_messages,
 )
 
-app = typer.Typer(help="Report definitions: validate them, list them, render one now.", no_args_is_help=True)
+app = typer.Typer(help="Report definitions: validate them, list them, render one now.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def _options() -> dict:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import dagster as dg
 
 from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.progress import track
 from engagement_pipeline.lib.run_launcher import run_worker_tags
 
 if TYPE_CHECKING:
@@ -26,27 +27,46 @@ if TYPE_CHECKING:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
+STEP_ENDS = frozenset({"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"})
+
+
 class _StepLines(logging.Handler):
     """One line per warning a step logs. Dagster's own events (a step failure with its stack trace)
-    are left out: the command prints the root cause of every failed step (``failure_message``)."""
+    are left out: the command prints the root cause of every failed step (``failure_message``); the
+    end of each step advances the command's progress line."""
+
+    def __init__(self, level: int, on_step_end: Callable[[], None]) -> None:
+        super().__init__()
+        self.print_level, self.on_step_end = level, on_step_end
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
-        if meta.get("dagster_event") is not None:
+        event = meta.get("dagster_event")
+        if event is not None:
+            if event.event_type_value in STEP_ENDS:
+                self.on_step_end()
+            return
+        if record.levelno < self.print_level:
             return
         source = meta.get("step_key") or meta.get("job_name")
         message = meta.get("orig_message") or record.getMessage()
-        sys.stderr.write(f"{record.levelname.lower()}: {source + ': ' if source else ''}{message}\n")
+        clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # over a progress line being redrawn
+        sys.stderr.write(f"{clear}{record.levelname.lower()}: {source + ': ' if source else ''}{message}\n")
 
 
-@dg.logger(
-    {"log_level": dg.Field(str, is_required=False, default_value="WARNING")},
-    description="The command line's console: one line per warning, no event dumps.",
-)
-def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.Logger("engagement", level=init_context.logger_config["log_level"])
-    logger.addHandler(_StepLines())
-    return logger
+def console_logger(on_step_end: Callable[[], None] = lambda: None) -> dg.LoggerDefinition:
+    """The command line's console: one line per warning, no event dumps; ``on_step_end`` is called as each step ends."""
+
+    @dg.logger(
+        {"log_level": dg.Field(str, is_required=False, default_value="WARNING")},
+        description="The command line's console: one line per warning, no event dumps.",
+    )
+    def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+        logger = logging.Logger("engagement", level=logging.DEBUG)
+        logger.addHandler(_StepLines(logging.getLevelName(init_context.logger_config["log_level"].upper()), on_step_end))
+        return logger
+
+    return cli_console_logger
 
 
 # The embedded default: SQLite storage under DAGSTER_HOME and one run at a time, because DuckDB
@@ -180,14 +200,18 @@ def execute_job(
     The console shows the warnings steps log, one line each. A failed run does not raise: read
     ``result.success`` and ``failure_message(result)``.
     """
-    job = defs.resolve_job_def(job_name).with_logger_defs({"console": cli_console_logger})
-    return job.execute_in_process(
+    job = defs.resolve_job_def(job_name)
+    steps = track(f"{job_name}", total=len(job.graph.nodes), unit="steps")
+    job = job.with_logger_defs({"console": console_logger(lambda: steps.update(advance=1))})
+    result = job.execute_in_process(
         instance=inst or instance(),
         partition_key=partition_key,
         run_config={**QUIET, **(run_config or {})},
         tags={**run_worker_tags(), **(tags or {})},
         raise_on_error=False,
     )
+    steps.close()
+    return result
 
 
 def run_job(

@@ -19,6 +19,7 @@ import numpy as np
 from engagement_pipeline.lib.currents.catalog_format import write_catalog
 from engagement_pipeline.lib.currents.synth.landing import LandingZone
 from engagement_pipeline.lib.currents.synth.world import build_world, simulate_hour
+from engagement_pipeline.lib.progress import track
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,15 @@ def generate_landing_zone(
     zone = LandingZone(out, world.workspace.integration_id, world.tables, seed)
     first = int(world.start.timestamp()) // 3600
     end = int(world.end.timestamp())
+    progress = track("generating", total=24 * days, unit="hours")
     for hour in range(first, first + 24 * days):
         rng = np.random.default_rng([seed, hour, 1])
         for event_type, frame in simulate_hour(world, hour).items():
             within = frame["time"] < end
             zone.route(rng, event_type, {name: column[within] for name, column in frame.items()})
         zone.flush(hour)
+        progress.update(advance=1, detail=f"{zone.events:,} events, {zone.files:,} files")
     zone.flush_all()
+    progress.close(f"{zone.events:,} events, {zone.files:,} files")
     catalog = write_catalog(out / "catalog", world.workspace)
     return GenerationSummary(zone.files, zone.events, zone.duplicates, zone.late_files, catalog)

@@ -32,6 +32,7 @@ from engagement_pipeline.lib.currents.catalog import is_catalog_file
 from engagement_pipeline.lib.currents.checks import IngestLimits, quarantine_row
 from engagement_pipeline.lib.currents.mapping import map_batch
 from engagement_pipeline.lib.currents.reader import CurrentsFileError, DecodedFile, decode_file
+from engagement_pipeline.lib.progress import track
 from engagement_pipeline.lib.storage import ObjectStore, StoredObject
 from engagement_pipeline.lib.warehouse import arrow_view, bulk_load
 
@@ -135,15 +136,19 @@ def ingest(
     log(f"{len(pending)} new file(s) in {store.url}")
     flush = partial(_flush, engine, summary=summary, limits=limits or IngestLimits(), started=started)
     batch: list[tuple[StoredObject, DecodedFile | None, str | None]] = []
-    batch_rows = 0
+    batch_rows = decoded_rows = 0
+    progress = track("ingesting", total=len(pending), unit="files")
     for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
         batch.append(item)
         batch_rows += item[1].raw.height if item[1] else 0
+        decoded_rows += item[1].raw.height if item[1] else 0
+        progress.update(advance=1, detail=f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
         if batch_rows >= FLUSH_ROWS:
             flush(batch)
             log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
             batch, batch_rows = [], 0
     flush(batch)
+    progress.close(f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(sa.text(f"analyze {RAW_TABLE}"))
