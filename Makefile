@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export ENGAGEMENT_HOME ?= $(CURDIR)/.engagement
 PIP_INSTALL := ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[test]')
 
-.PHONY: install demo test ui validate bench clean config-docs
+.PHONY: install demo test lint ui validate bench clean config-docs
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+lint: install  # what CI and pre-commit check
+	$(BIN)/ruff check .
 
 ui: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/engagement ui

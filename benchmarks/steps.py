@@ -9,10 +9,8 @@ import json
 import shutil
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -88,7 +86,7 @@ def _limit_flush(con, batch) -> None:
 
     if not batch:
         return
-    arrow = arrow_batches(pl.concat(batch, how="diagonal_relaxed").select("id", "user_id", "time", "campaign_id", "canvas_id"))
+    arrow = arrow_batches(pl.concat(batch, how="diagonal_relaxed").select("id", "user_id", "time", "campaign_id", "canvas_id"))  # noqa: F841  (DuckDB reads it by name)
     con.execute("create table if not exists limit_events as select * from arrow where false")
     con.execute("insert into limit_events select * from arrow")
 

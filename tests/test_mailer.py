@@ -15,7 +15,7 @@ import pytest
 
 from engagement_pipeline.lib.email_render import ReportLink, render_report_email
 from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, SmtpTarget, composing, parse_smtp_url
-from tests.smtp_server import SmtpTestServer, self_signed_tls, smtp_server  # noqa: F401
+from tests.smtp_server import SmtpTestServer, self_signed_tls
 
 PASSWORD = "p@ss:w/rd"
 ENCODED_PASSWORD = "p%40ss%3Aw%2Frd"

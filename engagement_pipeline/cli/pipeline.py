@@ -1,7 +1,7 @@
 """`engagement generate | materialize | demo | config`."""
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import typer

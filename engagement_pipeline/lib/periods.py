@@ -18,7 +18,6 @@ from dateutil.relativedelta import relativedelta
 
 from engagement_pipeline.lib.report_spec import Interval, ReportDefinition
 
-
 QUARTERS_PER_DAY = 96
 HALF_DAY = 48
 QUARTER = timedelta(minutes=15)

@@ -15,7 +15,6 @@ import polars as pl
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.currents.canonical import create_table_sql
-
 from engagement_pipeline.lib.storage import ObjectStore
 
 CATALOG_COLUMNS = {"message_kind": "varchar", "message_id": "varchar", "message_name": "varchar", "last_edited_at": "timestamp", "source_file": "varchar"}

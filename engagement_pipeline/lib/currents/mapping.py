@@ -8,10 +8,9 @@ polars' error as its reason, and every other file of the batch loads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import re
 
 import polars as pl
 

@@ -9,7 +9,16 @@ import pandas as pd
 
 from engagement_pipeline.lib.currents.ingest import MANIFEST_TABLE
 from engagement_pipeline.lib.quality.profiles import (
-    Profile, ProfileContext, compare, identifiers, long_frame, param, profile, read, sums, window_sql,
+    Profile,
+    ProfileContext,
+    compare,
+    identifiers,
+    long_frame,
+    param,
+    profile,
+    read,
+    sums,
+    window_sql,
 )
 
 ALL_CHANNELS = "(all channels)"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Protocol
 from pathlib import Path
+from typing import Protocol
 
 import fastavro
 import numpy as np

@@ -17,8 +17,8 @@ import numpy as np
 from engagement_pipeline.lib.currents.schemas import avro_schema
 from engagement_pipeline.lib.currents.synth.avro_encode import container_header, write_container
 from engagement_pipeline.lib.currents.synth.encoder import RecordEncoder
-from engagement_pipeline.lib.currents.synth.tables import Tables
 from engagement_pipeline.lib.currents.synth.frames import Frame, concat, take, uniform
+from engagement_pipeline.lib.currents.synth.tables import Tables
 
 CLUSTER = "prod-03"
 PARTITIONS = {"ontime": 0, "late": 1, "redelivery": 2}
