@@ -4,6 +4,7 @@ elsewhere, silent unless the command enabled it, never in Dagster's event log.""
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,7 @@ def test_a_terminal_sees_one_line_rewritten_in_place(monkeypatch):
             tracker.update(advance=1, detail=f"{(n + 1) * 1000:,} events")
         tracker.close()
     lines = [f"ingesting: {n}/3 files, {n},000 events [0:00]" for n in (1, 2, 3)]
-    assert out.getvalue() == "".join(f"\r{line}" for line in lines) + f"\r{lines[-1]}\n"
+    assert out.getvalue() == "".join(f"\r{line}\x1b[K" for line in lines) + f"\r{lines[-1]}\x1b[K\n"
 
 
 def test_a_log_gets_plain_lines_at_most_every_interval_and_the_final_one():
@@ -47,6 +48,22 @@ def test_nothing_is_shown_unless_the_command_enabled_it(capsys):
     tracker.update(advance=1)
     tracker.close()
     assert capsys.readouterr() == ("", "")
+
+
+def test_lines_bypass_a_step_capturing_stderr(capfd, tmp_path: Path):
+    """Dagster points fd 2 at a compute-log file while a step runs: the line still reaches the
+    command's stderr, and the step's log does not get it."""
+    step_log = tmp_path / "compute.err"
+    with progress.enabled(), step_log.open("w") as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+        try:
+            progress.track("ingesting", total=1, unit="files").close()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    assert capfd.readouterr().err.startswith("ingesting: 0/1 files [0:00]")
+    assert step_log.read_text() == ""
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(0, "0:00"), (59.9, "0:59"), (61, "1:01"), (3725, "62:05")])

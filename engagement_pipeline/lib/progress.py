@@ -12,6 +12,7 @@ the output stays plain text that tests and CI logs read as they are.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -24,13 +25,25 @@ _stream: TextIO | None = None
 
 @contextmanager
 def enabled(stream: TextIO | None = None) -> Iterator[None]:
-    """Show progress lines on ``stream`` (default stderr) while the block runs."""
+    """Show progress lines on ``stream`` while the block runs; by default on a duplicate of stderr's
+    file descriptor, so the lines reach the terminal even while Dagster captures a step's stderr into
+    its compute logs (which would also make a terminal look like a file)."""
     global _stream
-    previous, _stream = _stream, stream or sys.stderr
+    own = stream is None and _stderr_copy()
+    previous, _stream = _stream, stream or own or sys.stderr
     try:
         yield
     finally:
         _stream = previous
+        if own:
+            own.close()
+
+
+def _stderr_copy() -> TextIO | None:
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8", errors="replace")
+    except (AttributeError, OSError, ValueError):  # no real file behind stderr (a test runner's capture)
+        return None
 
 
 def elapsed_text(seconds: float) -> str:
@@ -46,7 +59,6 @@ class Tracker:
         self.done, self.detail = 0, ""
         self.started = self._shown = time.monotonic()
         self.tty = bool(stream is not None and getattr(stream, "isatty", lambda: False)())
-        self._width = 0
 
     def update(self, done: int | None = None, *, detail: str | None = None, advance: int = 0) -> None:
         self.done = (self.done if done is None else done) + advance
@@ -72,10 +84,8 @@ class Tracker:
         if self.stream is None:
             return
         text = self.line()
-        if self.tty:
-            padding = " " * max(0, self._width - len(text))
-            self._width = len(text)
-            self.stream.write(f"\r{text}{padding}{chr(10) if final else ''}")
+        if self.tty:  # back to the line's start, the text, clear what a longer line left
+            self.stream.write(f"\r{text}\x1b[K{chr(10) if final else ''}")
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
