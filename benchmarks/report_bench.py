@@ -80,7 +80,7 @@ def run_report_bench(url: str, days: int, messages: int, tz: str = "UTC") -> dic
               f"{source[:-len(') as grid')]}) as grid, range({USERS_PER_DAY}) as t3(u),"
               " (values ('unique_opens'), ('unique_clicks'), ('unique_recipients')) as s(stat)")
         catalog = {"message_kind": "'campaign'", "message_id": "'camp-' || cast(m as varchar)", "message_name": "'Campaign ' || cast(m as varchar)",
-                   "channels": "'email'", "tags": "'bench'", "first_event_date": f"date '{FIRST.isoformat()}'",
+                   "channels": "'email'", "tags": "'bench'", "first_event_date": f"date '{FIRST.isoformat()}'", "first_event_at": f"timestamp '{FIRST.isoformat()} 00:00:00'",
                    "last_event_date": f"date '{(FIRST + timedelta(days=days - 1)).isoformat()}'"}
         conn.execute(sa.text("delete from message_catalog"))
         _fill(conn, "message_catalog", catalog, f"range({messages}) as t2(m)")

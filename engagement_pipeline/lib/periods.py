@@ -43,6 +43,10 @@ class Slice:
     end_quarter: int
 
     @property
+    def is_whole_day(self) -> bool:
+        return self.first_quarter == 0 and self.end_quarter == QUARTERS_PER_DAY
+
+    @property
     def am_mask(self) -> int:
         return _bits(self.first_quarter, self.end_quarter, 0)
 

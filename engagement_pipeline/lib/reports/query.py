@@ -20,12 +20,13 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import Period, utc_slices
+from engagement_pipeline.lib.periods import Period, Slice, utc_slices
 from engagement_pipeline.lib.reports.catalog import table_exists
 from engagement_pipeline.lib.stat_catalog import STAT_CATALOG, MessageKind
 
 KEYS = ["message_id", "variation_id", "step_id", "channel"]
 COUNTS = "int_message_stats__quarter_hourly"
+DAILY = "int_message_stats__daily"
 TOUCHES = "int_user_touches__daily"
 INFLUENCED = "int_push_influenced_opens__daily"
 
@@ -53,11 +54,11 @@ def _key_select(level: Level) -> str:
     return f"message_id, {variation} as variation_id, {step} as step_id, channel"
 
 
-def calendar_cte(periods: Sequence[Period], tz: str) -> tuple[str, dict]:
+def calendar_cte(slices: Sequence[Slice]) -> tuple[str, dict]:
     """``calendar (event_date, period_start, first_quarter, end_quarter, am_mask, pm_mask)``: one row
-    per slice of the periods, values bound."""
-    rows, params = [], {}
-    for i, piece in enumerate(utc_slices(periods, tz)):
+    per slice, values bound, with the UTC days it spans (``frame_start``..``frame_end``: a cheap range filter)."""
+    rows, params = [], {"frame_start": slices[0].utc_date, "frame_end": slices[-1].utc_date}
+    for i, piece in enumerate(slices):
         params |= {
             f"day_{i}": piece.utc_date, f"period_{i}": piece.period_start, f"lo_{i}": piece.first_quarter,
             f"hi_{i}": piece.end_quarter, f"am_{i}": piece.am_mask, f"pm_{i}": piece.pm_mask,
@@ -76,14 +77,16 @@ def frame_params(periods: Sequence[Period], tz: str) -> dict:
     return {"frame_start": slices[0].utc_date, "frame_end": slices[-1].utc_date}
 
 
-def _additive_sql(level: Level, calendar: str, stats: Sequence[str]) -> str:
+def _additive_sql(level: Level, calendar: str, stats: Sequence[str], whole_days: bool) -> str:
+    """Sums over the calendar's slices: whole UTC days read the daily table, parts of days the quarter-hours."""
     keys = ", ".join(f"counts.{k}" for k in KEYS)
     sums = "".join(f", cast(sum(counts.{s}) as bigint) as {s}" for s in stats)
+    source, quarter = (DAILY, "0") if whole_days else (COUNTS, "quarter_hour")
     return f"""
 with {calendar},
 counts as (
-    select {_key_select(level)}, event_date, quarter_hour{"".join(f", {s}" for s in stats)}
-    from {COUNTS}
+    select {_key_select(level)}, event_date, {quarter} as quarter_hour{"".join(f", {s}" for s in stats)}
+    from {source}
     where message_kind = :message_kind and message_id in :message_ids
         and event_date >= :frame_start and event_date <= :frame_end
 ),
@@ -184,12 +187,19 @@ def query_stats(
     columns = ["period_start", "period_end", *KEYS, *additive, *unique]
     if not message_ids or not periods:
         return pd.DataFrame(columns=columns)
-    calendar, params = calendar_cte(periods, tz)
-    params |= frame_params(periods, tz) | {"message_ids": list(message_ids), "message_kind": level.kind}
-    totals = _frame(conn, _additive_sql(level, calendar, additive), params, ["message_ids"])
+    slices = utc_slices(periods, tz)
+    common = {"message_ids": list(message_ids), "message_kind": level.kind}
+    parts = []
+    for whole in (True, False):
+        chosen = [s for s in slices if s.is_whole_day == whole]
+        if chosen:
+            calendar, params = calendar_cte(chosen)
+            parts.append(_frame(conn, _additive_sql(level, calendar, additive, whole), params | common, ["message_ids"]))
+    totals = pd.concat(parts).groupby(["period_start", *KEYS], as_index=False)[additive].sum() if len(parts) > 1 else parts[0]
     members = totals[KEYS]
     if unique:
-        counts = _frame(conn, _unique_sql(level, calendar), params | {"stats": unique}, ["message_ids", "stats"])
+        calendar, params = calendar_cte(slices)
+        counts = _frame(conn, _unique_sql(level, calendar), params | common | {"stats": unique}, ["message_ids", "stats"])
         totals = totals.merge(_wide(counts), on=["period_start", *KEYS], how="outer")
         members = totals[KEYS]
     if members.empty:
