@@ -107,7 +107,11 @@ def _days_of(warehouse: Warehouse, model: SqlModel, sql: str, params: dict, dupl
          "observed": f"{n:,} duplicated keys"}
         for day, n in per_day.items()
     ]
-    return {"partitions_checked": days, "error_partitions": dg.MetadataValue.json(sorted(per_day)), "failures": dg.MetadataValue.json(failures)}
+    return {
+        "partitions_checked": days,
+        "error_partitions": dg.MetadataValue.json(sorted(per_day)),
+        "failures": dg.MetadataValue.json(failures),
+    }
 
 
 def _hash_collisions(conn: sa.Connection, table: str, keys: str, where: str, params: dict) -> int:

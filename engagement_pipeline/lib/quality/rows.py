@@ -108,11 +108,10 @@ def evaluate_rows(
         if not success:
             failed_days = sorted(day for day, row in per_day.items() if int(row[2 + i] or 0) > 0) if breaking else sorted(per_day)
         if breaking and not verdict.error:
-            examples = _examples_by_day(conn, base, p, partition_by, key, values)
+            examples = {day: _trim(row, key, spec) for day, row in _examples_by_day(conn, base, p, partition_by, key, values).items()}
             day_key = [k for k in key if k != partition_by]
             by_day = {
-                day: observed_on_day(int(per_day[day][2 + i]), int(per_day[day][1]), _trim(examples[day], key, spec) if day in examples else None,
-                                     columns_of(spec), day_key)
+                day: observed_on_day(int(per_day[day][2 + i]), int(per_day[day][1]), examples.get(day), columns_of(spec), day_key)
                 for day in failed_days
             }
         offending = [_trim(r, key, spec) for r in verdict.unexpected_rows][:MAX_OFFENDING]
@@ -120,7 +119,9 @@ def evaluate_rows(
     return CheckOutcome(check, window, rows_checked, outcomes, notes=notes, partitions_checked=partitions)
 
 
-def _examples_by_day(conn: sa.Connection, base: str, p: Predicate, partition_by: str, key: tuple[str, ...], values: dict) -> dict[str, dict]:
+def _examples_by_day(
+    conn: sa.Connection, base: str, p: Predicate, partition_by: str, key: tuple[str, ...], values: dict
+) -> dict[str, dict]:
     """One breaking row per day that has any (the first by key), for the first MAX_FAILURES_LISTED days."""
     order = f" order by {', '.join(key)}" if key else ""
     ranked = f"select b.*, row_number() over (partition by {partition_by}{order}) as example_rank from ({base}) as b where {p.sql}"
