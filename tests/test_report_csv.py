@@ -14,7 +14,8 @@ from engagement_pipeline.lib.reports.names import Names
 from engagement_pipeline.lib.reports.render import build_table, pack
 
 COUNTS = {"sent": 10, "delivered": 8, "bounces": 2, "opens": 6, "unique_opens": 4, "unique_clicks": 2, "clicks": 3,
-          "direct_opens": 4, "influenced_opens": 1, "impressions": 0, "conversions": 1}
+          "direct_opens": 4, "influenced_opens": 1, "impressions": 0, "conversions": 1, "unique_conversions": 1,
+          "enrolled_in_control": 4}
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,11 @@ COUNTS = {"sent": 10, "delivered": 8, "bounces": 2, "opens": 6, "unique_opens": 
         ("total_opens", "email", None),
         ("conversions", "unknown", 1),
         ("sent", "unknown", None),
+        ("conversion_rate", "email", None),
+        ("conversion_rate", "control", 0.25),
+        ("enrolled_in_control", "control", 4),
+        ("unique_recipients", "control", None),
+        ("sent", "control", None),
     ],
 )
 def test_stat_values_follow_the_channel(stat, channel, expected):

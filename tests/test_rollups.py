@@ -17,7 +17,7 @@ STATS = (
 ).split()
 RATES = (
     "delivery_rate bounce_rate open_rate unique_open_rate click_rate unique_click_rate click_to_open_rate "
-    "unsubscribe_rate spam_rate direct_open_rate error_rate"
+    "unsubscribe_rate spam_rate direct_open_rate error_rate conversion_rate"
 ).split()
 MARTS = (
     "channel_daily_stats", "campaign_daily_stats", "campaign_variant_daily_stats", "canvas_daily_stats", "canvas_step_daily_stats",
@@ -209,7 +209,9 @@ def conversion_events() -> list[dict]:
         email("users.campaigns.Conversion", "10:00:00", "u1"), email("users.campaigns.Conversion", "11:00:00", "u1"),
         email("users.campaigns.Conversion", "10:00:00", "u2"),
         email("users.campaigns.EnrollInControl", "09:00:00", "u3", message_variation_id="control"),
+        email("users.campaigns.EnrollInControl", "09:00:00", "u4", message_variation_id="control"),
         later("users.campaigns.Conversion", "08:00:00", "u2"),
+        later("users.campaigns.Conversion", "09:00:00", "u3", message_variation_id="control"),
         sender("pushnotification", campaign_id="c-multi")("Send", "09:00:00", "u1", message_variation_id="v-push"),
         multi("Send", "09:00:00", "u1", message_variation_id="v-mail"),
         multi("users.campaigns.Conversion", "10:00:00", "u1", message_variation_id="v-push"),
@@ -224,19 +226,21 @@ def conversion_events() -> list[dict]:
     ]
 
 
-def test_conversions_entries_and_control_take_the_message_channel(warehouse_url, tmp_path):
+def test_conversions_and_entries_take_the_message_channel_and_a_control_group_its_own(warehouse_url, tmp_path):
     load_events(warehouse_url, conversion_events())
     run(warehouse_url, tmp_path, DAY, NEXT)
 
-    campaign = row(warehouse_url, "campaign_daily_stats", campaign_id="c-conv", event_date=DAY)
+    campaign = row(warehouse_url, "campaign_daily_stats", campaign_id="c-conv", event_date=DAY, channel="email")
     assert_stats(campaign, expect(
-        sent=2, unique_recipients=2, conversions=3, unique_conversions=2, enrolled_in_control=1, delivery_rate=0.0,
-        bounce_rate=0.0, spam_rate=0.0,
+        sent=2, unique_recipients=2, conversions=3, unique_conversions=2, delivery_rate=0.0, bounce_rate=0.0, spam_rate=0.0,
     ))
-    assert campaign["channel"] == "email"
-    control = row(warehouse_url, "campaign_variant_daily_stats", campaign_id="c-conv", message_variation_id="control")
-    assert (control["channel"], control["enrolled_in_control"]) == ("email", 1)
-    assert row(warehouse_url, "campaign_daily_stats", campaign_id="c-conv", event_date=NEXT)["channel"] == "email"
+    assert [r["channel"] for r in table(warehouse_url, "select channel from campaign_daily_stats where event_date = :d"
+                                        " and campaign_id = 'c-conv' order by channel", d=DAY)] == ["control", "email"]
+    enrolled = row(warehouse_url, "campaign_variant_daily_stats", message_variation_id="control", event_date=DAY)
+    assert_stats(enrolled, expect(enrolled_in_control=2, conversion_rate=0.0))
+    converted = row(warehouse_url, "campaign_daily_stats", campaign_id="c-conv", event_date=NEXT, channel="control")
+    assert_stats(converted, expect(conversions=1, unique_conversions=1))
+    assert row(warehouse_url, "campaign_daily_stats", campaign_id="c-conv", event_date=NEXT, channel="email")["conversions"] == 1
     others = table(warehouse_url, "select * from campaign_variant_daily_stats where conversions > 0 and campaign_id <> 'c-conv'")
     channels = {(r["message_variation_id"], r["channel"]): r["conversions"] for r in others}
     assert channels == {("v-push", "push"): 1, ("v-new", "email"): 1, ("v3", "web_push"): 1, ("v1", "unknown"): 1}
@@ -301,7 +305,7 @@ def test_campaigns_and_canvases_add_up_to_channels(warehouse_url, tmp_path):
         group by event_date, channel order by event_date, channel""")
     by_channel = table(warehouse_url, f"select event_date, channel, {columns} from channel_daily_stats order by 1, 2")
     assert {r["channel"] for r in by_channel} == {
-        "email", "push", "web_push", "in_app_message", "content_card", "sms", "webhook", "whatsapp", "unknown",
+        "email", "push", "web_push", "in_app_message", "content_card", "sms", "webhook", "whatsapp", "unknown", "control",
     }
     assert by_message == by_channel
     for mart in MARTS:

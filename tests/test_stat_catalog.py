@@ -2,18 +2,18 @@ from __future__ import annotations
 
 import pytest
 
-from engagement_pipeline.lib.stat_catalog import CHANNELS, STAT_CATALOG, base_stats_needed, stats_for_channels
+from engagement_pipeline.lib.stat_catalog import CHANNELS, CONTROL, STAT_CATALOG, base_stats_needed, stats_for_channels
 
 
 @pytest.mark.parametrize(
     ("channels", "expected"),
     [
         (["webhook"], ["sent", "errors", "unique_recipients", "conversions", "unique_conversions",
-                       "enrolled_in_control", "entries", "aborts", "retries", "error_rate"]),
+                       "enrolled_in_control", "entries", "aborts", "retries", "error_rate", "conversion_rate"]),
         (["whatsapp"], ["sent", "delivered", "read", "failed", "unique_recipients", "conversions", "unique_conversions",
-                        "enrolled_in_control", "entries", "aborts", "retries"]),
+                        "enrolled_in_control", "entries", "aborts", "retries", "conversion_rate"]),
         (["web_push"], ["sent", "bounces", "direct_opens", "body_clicks", "total_opens", "unique_recipients", "conversions",
-                        "unique_conversions", "enrolled_in_control", "entries", "aborts", "retries", "direct_open_rate"]),
+                        "unique_conversions", "enrolled_in_control", "entries", "aborts", "retries", "direct_open_rate", "conversion_rate"]),
     ],
 )
 def test_stats_for_channels_in_catalogue_order(channels: list[str], expected: list[str]) -> None:
@@ -28,7 +28,9 @@ def test_email_gets_every_email_stat_and_rate() -> None:
 
 def test_canvas_only_and_campaign_only_stats() -> None:
     assert "entries" not in stats_for_channels(["email"], message_kind="campaign")
-    assert {"unique_conversions", "enrolled_in_control"}.isdisjoint(stats_for_channels(["email"], message_kind="canvas"))
+    assert {"unique_conversions", "enrolled_in_control", "conversion_rate"}.isdisjoint(
+        stats_for_channels(["email"], message_kind="canvas")
+    )
 
 
 def test_unknown_channel_is_refused() -> None:
@@ -46,6 +48,7 @@ def test_unknown_channel_is_refused() -> None:
         ("click_rate", "in_app_message", {"clicks": 2, "delivered": 8, "impressions": 100}, 0.02),
         ("delivery_rate", "sms", {"delivered": 0, "sent": 0}, None),
         ("error_rate", "webhook", {"errors": 1, "sent": None}, None),
+        ("conversion_rate", "control", {"unique_conversions": 1, "enrolled_in_control": 4}, 0.25),
     ],
 )
 def test_rate_formulas(rate: str, channel: str, values: dict[str, int | None], expected: float | None) -> None:
@@ -54,7 +57,7 @@ def test_rate_formulas(rate: str, channel: str, values: dict[str, int | None], e
 
 def test_catalogue_is_consistent() -> None:
     for info in STAT_CATALOG.values():
-        assert info.channels and set(info.channels) <= set(CHANNELS), info.name
+        assert info.channels and set(info.channels) <= {*CHANNELS, CONTROL}, info.name
         assert (info.kind == "rate") == (info.ratio is not None), info.name
         if info.ratio:
             assert all(STAT_CATALOG[name].kind != "rate" for name in info.ratio.inputs), info.name

@@ -2,8 +2,10 @@
 -- Conversion / EnrollInControl, Canvas Entry / Conversion): the message's channel as seen on or
 -- before that day (so a day's numbers do not depend on the run's window): the same campaign
 -- variation or Canvas variation + step, else the same message; when it was sent on several
--- channels the lexicographically first (binary order) wins. Components with no channel seen have
--- no row ('unknown' in int_events__attributed).
+-- channels the lexicographically first (binary order) wins. A control-group variation (its own
+-- 'control' row, from enrolments in control) gets 'control', never lent to other variations, so
+-- its enrolments and conversions are not counted as a channel's. Components with no channel seen
+-- have no row ('unknown' in int_events__attributed).
 -- Grain: event_date, message_kind, message_id, variation_id, step_id.
 -- Inputs: int_events__keyed, int_message_channels__daily.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id']) }}
@@ -39,6 +41,7 @@ candidates as (
             order by
                 case when known_channels.variation_id = unchannelled.variation_id
                     and known_channels.step_id = unchannelled.step_id then 0 else 1 end,
+                case when known_channels.channel = 'control' then 0 else 1 end,
                 known_channels.channel collate "C"
         ) as preference
     from unchannelled
@@ -46,6 +49,7 @@ candidates as (
         on known_channels.message_kind = unchannelled.message_kind
         and known_channels.message_id = unchannelled.message_id
         and known_channels.event_date <= unchannelled.event_date
+        and (known_channels.channel <> 'control' or known_channels.variation_id = unchannelled.variation_id)
 
 )
 

@@ -6,7 +6,8 @@
 -- unique_click_rate unique_clicks/delivered (email) or unique_clicks/unique_impressions (in-app,
 -- content card); click_to_open_rate unique_clicks/unique_opens, unsubscribe_rate
 -- unsubscribes/delivered, spam_rate reported_spam/sent (email); direct_open_rate
--- direct_opens/(sent - bounces) (push, web_push); error_rate errors/sent (webhook).
+-- direct_opens/(sent - bounces) (push, web_push); error_rate errors/sent (webhook);
+-- conversion_rate unique_conversions/enrolled_in_control (control group rows, campaigns).
 -- Grain: event_date, rollup_level, message_kind, message_id, variation_id, step_id, channel.
 -- Input: int_message_stats__rollups.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'rollup_level', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel']) }}
@@ -49,7 +50,9 @@ final as (
         case when channel = 'email' then cast(reported_spam as double precision) / nullif(sent, 0) end as spam_rate,
         case when channel in ('push', 'web_push')
             then cast(direct_opens as double precision) / nullif(sent - bounces, 0) end as direct_open_rate,
-        case when channel = 'webhook' then cast(errors as double precision) / nullif(sent, 0) end as error_rate
+        case when channel = 'webhook' then cast(errors as double precision) / nullif(sent, 0) end as error_rate,
+        case when channel = 'control' and message_kind = 'campaign'
+            then cast(unique_conversions as double precision) / nullif(enrolled_in_control, 0) end as conversion_rate
     from rollups
 
 )

@@ -4,7 +4,8 @@
 -- braze_catalog and braze_catalog_tags (the Braze list exports; messages without events yet
 -- are included with empty channels and NULL dates). message_name: the latest name seen in
 -- events, else the catalog's. channels and tags: comma-joined, sorted (binary order);
--- channels leaves out 'unknown' (events whose message was never seen on a channel).
+-- channels leaves out 'unknown' (events whose message was never seen on a channel) and
+-- 'control' (a campaign's control group, which is sent nothing).
 {{ config(materialized='table', unique_key=['message_kind', 'message_id']) }}
 
 with daily as (
@@ -40,7 +41,7 @@ latest_names as (
 
 channels as (
 
-    select distinct message_kind, message_id, channel from daily where channel <> 'unknown'
+    select distinct message_kind, message_id, channel from daily where channel not in ('unknown', 'control')
 
 ),
 

@@ -1,12 +1,12 @@
 """`engagement generate | materialize | demo | config`."""
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import typer
 
 from engagement_pipeline.lib.config import ENV_VARS, defaults
+from engagement_pipeline.lib.quality.summary import summary_lines
 from engagement_pipeline.lib.runner import PipelineOutcome, run_pipeline
 from engagement_pipeline.lib.warehouse import redact_url
 
@@ -18,21 +18,10 @@ def _today() -> date:
 
 
 def print_checks(outcome: PipelineOutcome) -> None:
-    """One line per check (partitions passed / failed, or warned for a WARN check), then the totals:
-    a warning is not an error and is not counted as one."""
-    if not outcome.checks:
-        return
-    by_check: dict[str, Counter] = {}
-    for check in outcome.checks:
-        by_check.setdefault(f"{check.asset}: {check.check}", Counter())["passed" if check.passed else check.severity.lower()] += 1
-    typer.echo("\nData-quality checks (partitions passed / failed or warned):")
-    for name, counts in sorted(by_check.items()):
-        errors, warnings = counts.get("error", 0), counts.get("warn", 0)
-        mark = "FAIL" if errors else "warn" if warnings else "ok  "
-        outcome_text = f"{errors} failed" if errors or not warnings else f"{warnings} warned"
-        typer.echo(f"  {mark} {name}: {counts.get('passed', 0)} passed, {outcome_text}")
-    totals = sum(by_check.values(), Counter())
-    typer.echo(f"{totals['passed']} check result(s) passed, {totals['error']} failed, {totals['warn']} warning(s)")
+    """Per check the days passed / failed, or warned for a WARN check, each day that did not pass with
+    its expectation and what was found, then the totals: a warning is not an error and is not counted as one."""
+    for line in summary_lines(outcome.checks):
+        typer.echo(line)
 
 
 def generate(

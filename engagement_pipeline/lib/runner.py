@@ -95,11 +95,34 @@ _EARLIER_EMBEDDED_YAMLS = ("concurrency:\n  runs:\n    max_concurrent_runs: 1\nt
 
 @dataclass
 class CheckOutcome:
+    """One check evaluation. A range run evaluates a check once for all its days: the metadata of
+    the suite and grain checks names the days checked, the days that failed or warned, and per day
+    what was expected and found (``failures``); other checks count as one day, their partition."""
+
     asset: str
     check: str
     partition: str | None
     passed: bool
     severity: str
+    partitions_checked: int = 1
+    error_partitions: list[str] | None = None
+    warn_partitions: list[str] | None = None
+    failures: list[dict] = field(default_factory=list)
+    description: str | None = None
+
+    @property
+    def error_days(self) -> list[str]:
+        if self.passed or self.severity != "ERROR":
+            return []
+        return self.error_partitions or [self.partition or ""]
+
+    @property
+    def warn_days(self) -> list[str]:
+        if self.passed:
+            return []
+        if self.warn_partitions is not None:
+            return self.warn_partitions
+        return [self.partition or ""] if self.severity == "WARN" else []
 
 
 @dataclass
@@ -171,6 +194,7 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: PipelineOutcome) -> Non
     outcome.run_ids.append(result.run_id)
     outcome.materializations += len(result.get_asset_materialization_events())
     for evaluation in result.get_asset_check_evaluations():
+        meta = {name: value.value for name, value in evaluation.metadata.items()}
         outcome.checks.append(
             CheckOutcome(
                 asset=evaluation.asset_key.to_user_string(),
@@ -178,6 +202,11 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: PipelineOutcome) -> Non
                 partition=evaluation.partition,
                 passed=evaluation.passed,
                 severity=evaluation.severity.value,
+                partitions_checked=int(meta.get("partitions_checked", 1)),
+                error_partitions=meta.get("error_partitions"),
+                warn_partitions=meta.get("warn_partitions"),
+                failures=list(meta.get("failures") or []),
+                description=evaluation.description,
             )
         )
     if not result.success:

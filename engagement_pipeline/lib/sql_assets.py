@@ -85,13 +85,33 @@ def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
             if conn.dialect.name != "duckdb" or _hash_collisions(conn, model.name, keys, where, params):
                 duplicates = conn.execute(sa.text(f"select count(*) from ({sql}) as d"), params).scalar_one()
         examples = warehouse.read_frame(f"{sql} limit 5", params) if duplicates else None
-        return dg.AssetCheckResult(
-            passed=duplicates == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"duplicated_keys": int(duplicates), "grain": keys, **({"examples": markdown_table(examples)} if duplicates else {})},
-        )
+        metadata = {"duplicated_keys": int(duplicates), "grain": keys, **({"examples": markdown_table(examples)} if duplicates else {})}
+        if model.is_partitioned:
+            metadata.update(_days_of(warehouse, model, sql, params, duplicates, keys, (end - start).days))
+        return dg.AssetCheckResult(passed=duplicates == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
 
     return _check
+
+
+def _days_of(warehouse: Warehouse, model: SqlModel, sql: str, params: dict, duplicates: int, keys: str, days: int) -> dict:
+    """The window's days and, per day with duplicates, how many keys (as the suite checks report them)."""
+    if model.partition_by not in model.unique_key:  # a duplicate may span days: no day to name
+        return {"partitions_checked": days}
+    per_day: dict[str, int] = {}
+    if duplicates:
+        counted = f"select {model.partition_by} as day, count(*) as n from ({sql}) as d group by {model.partition_by} order by 1"
+        with warehouse.engine.connect() as conn:
+            per_day = {str(day): int(n) for day, n in conn.execute(sa.text(counted), params)}
+    failures = [
+        {"day": day, "severity": "error", "expectation": f"{model.name}_grain_is_unique", "expected": f"one row per {keys}",
+         "observed": f"{n:,} duplicated keys"}
+        for day, n in per_day.items()
+    ]
+    return {
+        "partitions_checked": days,
+        "error_partitions": dg.MetadataValue.json(sorted(per_day)),
+        "failures": dg.MetadataValue.json(failures),
+    }
 
 
 def _hash_collisions(conn: sa.Connection, table: str, keys: str, where: str, params: dict) -> int:

@@ -20,6 +20,10 @@ CHANNELS: tuple[str, ...] = (
     "email", "push", "web_push", "in_app_message", "content_card", "webhook", "sms", "whatsapp",
 )
 BOTH_KINDS: tuple[MessageKind, ...] = ("campaign", "canvas")
+# The `channel` of a campaign's control group rows: its enrolments and their conversions. A control
+# group is sent nothing, so its rows carry only CONTROL_STATS.
+CONTROL = "control"
+CONTROL_STATS: tuple[str, ...] = ("enrolled_in_control", "conversions", "unique_conversions", "conversion_rate")
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,9 @@ _STATS: tuple[StatInfo, ...] = (
     _stat("read", ("whatsapp",)),
     _stat("failed", ("whatsapp",)),
     _stat("unique_recipients", "all", "unique"),
-    _stat("conversions", "all"),
-    _stat("unique_conversions", "all", "unique", message_kinds=("campaign",)),
-    _stat("enrolled_in_control", "all", message_kinds=("campaign",)),
+    _stat("conversions", (*CHANNELS, CONTROL)),
+    _stat("unique_conversions", (*CHANNELS, CONTROL), "unique", message_kinds=("campaign",)),
+    _stat("enrolled_in_control", (*CHANNELS, CONTROL), message_kinds=("campaign",)),
     _stat("entries", "all", message_kinds=("canvas",)),
     _stat("aborts", "all"),
     _stat("retries", "all"),
@@ -133,13 +137,19 @@ _STATS: tuple[StatInfo, ...] = (
     _rate("spam_rate", _EMAIL, "reported_spam", "sent"),
     _rate("direct_open_rate", _PUSHES, "direct_opens", "sent", minus=("bounces",)),
     _rate("error_rate", ("webhook",), "errors", "sent"),
+    StatInfo(
+        name="conversion_rate", channels=(CONTROL,), kind="rate", message_kinds=("campaign",),
+        ratio=Ratio("unique_conversions", ("enrolled_in_control",)),
+    ),
 )
 
 STAT_CATALOG: dict[str, StatInfo] = {info.name: info for info in _STATS}
 
 
 def stats_for_channels(channels: Iterable[str], message_kind: MessageKind | None = None) -> list[str]:
-    """Every stat that applies to any of ``channels`` (optionally to one message kind), in catalogue order."""
+    """Every stat that applies to any of ``channels`` (optionally to one message kind), in catalogue order.
+
+    The control group's stats come with any channel: a campaign on any channel can have a control group."""
     wanted = set(channels)
     unknown = wanted - set(CHANNELS)
     if unknown:
@@ -147,7 +157,8 @@ def stats_for_channels(channels: Iterable[str], message_kind: MessageKind | None
     return [
         info.name
         for info in _STATS
-        if wanted.intersection(info.channels) and (message_kind is None or message_kind in info.message_kinds)
+        if (wanted.intersection(info.channels) or (wanted and CONTROL in info.channels))
+        and (message_kind is None or message_kind in info.message_kinds)
     ]
 
 

@@ -40,6 +40,8 @@ def result_metadata(outcome: CheckOutcome) -> dict:
         "expectations": markdown_table(table, max_rows=len(table)),
         "error_partitions": dg.MetadataValue.json(outcome.days_failing("error")),
         "warn_partitions": dg.MetadataValue.json(outcome.days_failing("warn")),
+        "partitions_checked": outcome.partitions_checked,
+        "failures": dg.MetadataValue.json(outcome.failures()),
     }
     offending = [{"expectation": e.spec.label, "row": _cell(row)} for e in outcome.failed for row in e.offending]
     if offending:

@@ -11,7 +11,7 @@ from engagement_pipeline.lib.currents.event_types import ACTIONS, CHANNELS, EVEN
 from engagement_pipeline.lib.previews import plain
 from engagement_pipeline.lib.quality import profiles_events  # noqa: F401  (registers its profiles)
 from engagement_pipeline.lib.quality.gx_runner import validate_frame
-from engagement_pipeline.lib.quality.outcome import MAX_OFFENDING, CheckOutcome, ExpectationOutcome
+from engagement_pipeline.lib.quality.outcome import MAX_OFFENDING, CheckOutcome, ExpectationOutcome, observed_on_day
 from engagement_pipeline.lib.quality.predicates import columns_of
 from engagement_pipeline.lib.quality.profiles import PROFILES, Profile, ProfileContext
 from engagement_pipeline.lib.quality.rows import evaluate_rows
@@ -86,9 +86,20 @@ def evaluate_profile(
         keep = [*check.key, *columns_of(spec)]
         offending = [{k: plain(r.get(k)) for k in dict.fromkeys(keep) if k in r} for r in verdict.unexpected_rows]
         failed_days: list[str] = []
+        by_day: dict[str, str] = {}
         if not verdict.success:
-            dated = {str(r["event_date"]) for r in verdict.unexpected_rows if r.get("event_date")}
-            failed_days = sorted(dated) or _days(start, end)
-        outcomes.append(ExpectationOutcome(spec, verdict.success, observed, offending[:MAX_OFFENDING], failed_days))
+            dated = [r for r in offending if r.get("event_date")]
+            failed_days = sorted({str(r["event_date"]) for r in dated}) or _days(start, end)
+            by_day = _observed_by_day(frame, dated, columns_of(spec), [k for k in check.key if k != "event_date"])
+        outcomes.append(ExpectationOutcome(spec, verdict.success, observed, offending[:MAX_OFFENDING], failed_days, by_day))
     window = f"{start} .. {end} (end exclusive)" if start else "latest state"
-    return CheckOutcome(check, window, len(frame), outcomes, metadata=found.metadata)
+    return CheckOutcome(check, window, len(frame), outcomes, metadata=found.metadata, partitions_checked=len(_days(start, end)) or 1)
+
+
+def _observed_by_day(frame, unexpected: list[dict], columns: list[str], key: list[str]) -> dict[str, str]:
+    """Per day: its unexpected profile rows out of the day's rows, and the first of them."""
+    rows_per_day = frame["event_date"].map(lambda v: str(plain(v))[:10]).value_counts().to_dict() if "event_date" in frame.columns else {}
+    found: dict[str, list[dict]] = {}
+    for row in unexpected:
+        found.setdefault(str(row["event_date"]), []).append(row)
+    return {day: observed_on_day(len(rows), rows_per_day.get(day), rows[0], columns, key) for day, rows in found.items()}

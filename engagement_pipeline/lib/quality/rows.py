@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.previews import plain
 from engagement_pipeline.lib.quality.gx_runner import validate_frame
-from engagement_pipeline.lib.quality.outcome import MAX_OFFENDING, CheckOutcome, ExpectationOutcome
+from engagement_pipeline.lib.quality.outcome import MAX_FAILURES_LISTED, MAX_OFFENDING, CheckOutcome, ExpectationOutcome, observed_on_day
 from engagement_pipeline.lib.quality.predicates import Predicate, columns_of, predicate
 from engagement_pipeline.lib.quality.suite import CheckSpec, resolve_parameters
 
@@ -79,10 +79,10 @@ def evaluate_rows(
     ).fetchall()
     per_day = {str(row[0]): row for row in scan}
     rows_checked = sum(int(row[1]) for row in scan)
-    window = f"{start} .. {end} (end exclusive)"
+    window, partitions = f"{start} .. {end} (end exclusive)", (end - start).days
     if rows_checked == 0:
         outcomes = [ExpectationOutcome(spec, True, "no rows in the window") for spec in check.expectations]
-        return CheckOutcome(check, window, 0, outcomes)
+        return CheckOutcome(check, window, 0, outcomes, partitions_checked=partitions)
     totals = [sum(int(row[2 + i] or 0) for row in scan) for i in range(len(predicates))]
     pieces = [_frame(conn.execute(_text(f"select * from ({base}) as b limit {WITNESS_ROWS}", []), values))]
     for i, p in enumerate(predicates):
@@ -104,11 +104,30 @@ def evaluate_rows(
         else:
             observed = f"{breaking:,} of {rows_checked:,} rows" if p.counts_rows else str(verdict.observed)
         failed_days: list[str] = []
+        by_day: dict[str, str] = {}
         if not success:
             failed_days = sorted(day for day, row in per_day.items() if int(row[2 + i] or 0) > 0) if breaking else sorted(per_day)
+        if breaking and not verdict.error:
+            examples = {day: _trim(row, key, spec) for day, row in _examples_by_day(conn, base, p, partition_by, key, values).items()}
+            day_key = [k for k in key if k != partition_by]
+            by_day = {
+                day: observed_on_day(int(per_day[day][2 + i]), int(per_day[day][1]), examples.get(day), columns_of(spec), day_key)
+                for day in failed_days
+            }
         offending = [_trim(r, key, spec) for r in verdict.unexpected_rows][:MAX_OFFENDING]
-        outcomes.append(ExpectationOutcome(spec, success, observed, offending, failed_days))
-    return CheckOutcome(check, window, rows_checked, outcomes, notes=notes)
+        outcomes.append(ExpectationOutcome(spec, success, observed, offending, failed_days, by_day))
+    return CheckOutcome(check, window, rows_checked, outcomes, notes=notes, partitions_checked=partitions)
+
+
+def _examples_by_day(
+    conn: sa.Connection, base: str, p: Predicate, partition_by: str, key: tuple[str, ...], values: dict
+) -> dict[str, dict]:
+    """One breaking row per day that has any (the first by key), for the first MAX_FAILURES_LISTED days."""
+    order = f" order by {', '.join(key)}" if key else ""
+    ranked = f"select b.*, row_number() over (partition by {partition_by}{order}) as example_rank from ({base}) as b where {p.sql}"
+    sql = f"select * from ({ranked}) as r where example_rank = 1 order by {partition_by} limit {MAX_FAILURES_LISTED}"
+    rows = conn.execute(_text(sql, [p]), values).mappings().all()
+    return {str(plain(row[partition_by])): dict(row) for row in rows}
 
 
 def _trim(row: dict, key: tuple[str, ...], spec) -> dict:

@@ -80,6 +80,28 @@ class ExpectationSpec:
         shown = {k: v for k, v in self.kwargs.items() if k in ("column", "column_A", "column_B", "column_list")}
         return f"{self.type}({', '.join(f'{k}={v}' for k, v in shown.items())})"
 
+    @property
+    def expected(self) -> str:
+        """What the expectation asks for, in a few words (`delivery_rate <= 1`, `opens >= unique_opens`)."""
+        kw = self.kwargs
+        column, a, b = kw.get("column"), kw.get("column_A"), kw.get("column_B")
+        if self.type == "expect_column_values_to_be_between":
+            low = f"{_shown(kw['min_value'])} {'<' if kw.get('strict_min') else '<='} " if kw.get("min_value") is not None else ""
+            high = f" {'<' if kw.get('strict_max') else '<='} {_shown(kw['max_value'])}" if kw.get("max_value") is not None else ""
+            return f"{low}{column}{high}"
+        if self.type == "expect_column_pair_values_a_to_be_greater_than_b":
+            return f"{a} {'>=' if kw.get('or_equal') else '>'} {b}"
+        if self.type == "expect_column_pair_values_to_be_equal":
+            return f"{a} = {b}"
+        if self.type == "expect_column_values_to_not_be_null":
+            return f"{column} present"
+        if self.type in ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set"):
+            negation = "not " if "_not_" in self.type else ""
+            return f"{column} {negation}in {_shown(kw.get('value_set'))}"
+        if self.type == "expect_column_values_to_be_in_type_list":
+            return f"{column} of type {' or '.join(map(str, kw.get('type_list') or []))}"
+        return self.label
+
     def to_gx(self):
         """The GX 1.x expectation object (imports GX: call inside a running check only)."""
         import great_expectations as gx
@@ -122,6 +144,13 @@ class Suite:
     version: int
     path: Path
     checks: tuple[CheckSpec, ...] = field(default_factory=tuple)
+
+
+def _shown(value: Any) -> str:
+    """A kwarg as the summary shows it: a `{$PARAMETER: name}` placeholder by its name."""
+    if isinstance(value, dict) and set(value) == {"$PARAMETER"}:
+        return str(value["$PARAMETER"])
+    return str(value)
 
 
 def _expand(entry: _Entry) -> list[ExpectationSpec]:

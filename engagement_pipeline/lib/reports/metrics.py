@@ -2,19 +2,21 @@
 
 A stat that does not apply to the row's channel is empty (None); a rate whose denominator is 0
 is empty too. Channel ``unknown`` (conversions or entries of a message never seen on a channel)
-shows only the stats every channel has.
+shows only the stats every channel has; channel ``control`` (a campaign's control group) only
+the control stats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from engagement_pipeline.lib.stat_catalog import CHANNELS, STAT_CATALOG
+from engagement_pipeline.lib.stat_catalog import CHANNELS, CONTROL, STAT_CATALOG
 
 
 def stat_value(stat: str, channel: str, values: Mapping[str, int]) -> int | float | None:
     info = STAT_CATALOG[stat]
-    applies = set(info.channels) == set(CHANNELS) if channel not in CHANNELS else channel in info.channels
+    known = channel in CHANNELS or channel == CONTROL
+    applies = channel in info.channels if known else set(CHANNELS) <= set(info.channels)
     if not applies:
         return None
     if info.kind == "rate":

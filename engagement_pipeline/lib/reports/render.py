@@ -4,6 +4,9 @@
 variation_name, channel, then the stats. ``canvases.csv``: period_start, period_end, canvas_id,
 canvas_name, canvas_variation_id, canvas_variation_name, step_id, step_name, channel, then the
 stats. Dates are ISO, both ends inclusive; columns below the report's level are empty.
+A campaign's control group has rows of channel ``control`` (variation_name "Control Group" when
+Braze gave none) with only the control stats, and only in a report that shows
+``enrolled_in_control``: without the enrolments its conversions have no base.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pandas as pd
 
 from engagement_pipeline.lib.reports.metrics import format_value, stat_values
 from engagement_pipeline.lib.reports.names import Names
-from engagement_pipeline.lib.stat_catalog import MessageKind
+from engagement_pipeline.lib.stat_catalog import CONTROL, MessageKind
 
 CAMPAIGN_COLUMNS = ("period_start", "period_end", "campaign_id", "campaign_name", "variation_id", "variation_name", "channel")
 CANVAS_COLUMNS = (
@@ -28,6 +31,7 @@ CANVAS_COLUMNS = (
     "step_id", "step_name", "channel",
 )
 FILE_NAMES: Mapping[MessageKind, str] = {"campaign": "campaigns.csv", "canvas": "canvases.csv"}
+CONTROL_GROUP_NAME = "Control Group"
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,11 @@ def build_table(kind: MessageKind, frame: pd.DataFrame, stats: Sequence[str], na
     """Turn query rows (period × message × channel with base stats) into the CSV's cells."""
     rows = []
     for record in frame.to_dict("records"):
+        if record["channel"] == CONTROL and "enrolled_in_control" not in stats:
+            continue
         message, variation, step = names.lookup(kind, record["message_id"], record["variation_id"], record["step_id"])
+        if record["channel"] == CONTROL and record["variation_id"]:
+            variation = variation or CONTROL_GROUP_NAME
         period = (record["period_start"].isoformat(), record["period_end"].isoformat())
         if kind == "campaign":
             ids = (record["message_id"], message, record["variation_id"], variation)
