@@ -29,6 +29,7 @@ test: install
 
 lint: install  # what CI and pre-commit check
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ui: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/engagement ui

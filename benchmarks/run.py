@@ -52,7 +52,12 @@ def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None) -
     for _ in range(repeats):
         db.unlink(missing_ok=True)
         ingests.append(step("ingest", str(data), f"duckdb:///{db}"))
-    out["ingest"] = {"seconds": median(ingests), "rate": median(ingests, "rate"), "events": ingests[0]["events"], "rss_mib": max(r["rss_mib"] for r in ingests)}
+    out["ingest"] = {
+        "seconds": median(ingests),
+        "rate": median(ingests, "rate"),
+        "events": ingests[0]["events"],
+        "rss_mib": max(r["rss_mib"] for r in ingests),
+    }
     limit_db = data / "limit.duckdb"
     limits = []
     for _ in range(repeats):
@@ -68,7 +73,11 @@ def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None) -
     out["limit_models"] = {"seconds": median(limit_models), "rss_mib": max(r["rss_mib"] for r in limit_models)}
     if not skip_pandas:
         pandas = repeat(repeats, "pandas_models", str(db))
-        out["pandas_models"] = {"seconds": median(pandas), "load_seconds": median(pandas, "load_seconds"), "rss_mib": max(r["rss_mib"] for r in pandas)}
+        out["pandas_models"] = {
+            "seconds": median(pandas),
+            "load_seconds": median(pandas, "load_seconds"),
+            "rss_mib": max(r["rss_mib"] for r in pandas),
+        }
     if pg_url:
         out["postgres"] = bench_postgres(data, pg_url, repeats)
     return out
@@ -113,9 +122,17 @@ def bench_backfill(days: int, per_day: int) -> dict:
     ingest = step("ingest", str(data), f"duckdb:///{db}")
     last = DAY + timedelta(days=days - 1)
     one_run = step("models", f"duckdb:///{db}", DAY.isoformat(), last.isoformat())
-    single = [step("models", f"duckdb:///{db}", (DAY + timedelta(days=i)).isoformat(), (DAY + timedelta(days=i)).isoformat()) for i in range(days)]
-    return {"days": days, "per_day": per_day, "events": ingest["events"], "one_run_seconds": one_run["seconds"],
-            "single_runs_seconds": sum(r["seconds"] for r in single), "one_run_rss_mib": one_run["rss_mib"]}
+    single = [
+        step("models", f"duckdb:///{db}", (DAY + timedelta(days=i)).isoformat(), (DAY + timedelta(days=i)).isoformat()) for i in range(days)
+    ]
+    return {
+        "days": days,
+        "per_day": per_day,
+        "events": ingest["events"],
+        "one_run_seconds": one_run["seconds"],
+        "single_runs_seconds": sum(r["seconds"] for r in single),
+        "one_run_rss_mib": one_run["rss_mib"],
+    }
 
 
 def bench_linearity(per_day: int, spans: list[int]) -> list[dict]:
@@ -125,7 +142,10 @@ def bench_linearity(per_day: int, spans: list[int]) -> list[dict]:
     db = data / "warehouse.duckdb"
     if not db.exists():
         step("ingest", str(data), f"duckdb:///{db}")
-    return [{"days": n, "seconds": step("models", f"duckdb:///{db}", DAY.isoformat(), (DAY + timedelta(days=n - 1)).isoformat())["seconds"]} for n in spans]
+    return [
+        {"days": n, "seconds": step("models", f"duckdb:///{db}", DAY.isoformat(), (DAY + timedelta(days=n - 1)).isoformat())["seconds"]}
+        for n in spans
+    ]
 
 
 def report_lines(results: dict) -> list[str]:
@@ -147,15 +167,23 @@ def report_lines(results: dict) -> list[str]:
             )
         if "pandas_models" in size:
             p = size["pandas_models"]
-            lines.append(f"| {n} naive: pandas groupby (excl. {p['load_seconds']:.1f} s load) | {p['seconds']:.1f} s; pandas / ours = {p['seconds'] / size['models']['seconds']:.2f} (peak RSS {p['rss_mib']:,.0f} MiB) |")
+            lines.append(
+                f"| {n} naive: pandas groupby (excl. {p['load_seconds']:.1f} s load) | {p['seconds']:.1f} s; pandas / ours = {p['seconds'] / size['models']['seconds']:.2f} (peak RSS {p['rss_mib']:,.0f} MiB) |"
+            )
         if "postgres" in size:
             pg = size["postgres"]
-            lines.append(f"| {n} PostgreSQL: COPY ingestion / all models one day | {pg['copy_rate']:,.0f} events/s / {pg['models_seconds']:.1f} s |")
+            lines.append(
+                f"| {n} PostgreSQL: COPY ingestion / all models one day | {pg['copy_rate']:,.0f} events/s / {pg['models_seconds']:.1f} s |"
+            )
     if "backfill" in results:
         b = results["backfill"]
-        lines.append(f"| backfill {b['days']} days x {b['per_day']:,} events: one run vs {b['days']} single-day runs | {b['one_run_seconds']:.1f} s vs {b['single_runs_seconds']:.1f} s ({b['single_runs_seconds'] / b['one_run_seconds']:.1f}x) |")
+        lines.append(
+            f"| backfill {b['days']} days x {b['per_day']:,} events: one run vs {b['days']} single-day runs | {b['one_run_seconds']:.1f} s vs {b['single_runs_seconds']:.1f} s ({b['single_runs_seconds'] / b['one_run_seconds']:.1f}x) |"
+        )
     for point in results.get("linearity", []):
-        lines.append(f"| one-run backfill, {point['days']} days | {point['seconds']:.1f} s ({point['seconds'] / point['days']:.2f} s/day) |")
+        lines.append(
+            f"| one-run backfill, {point['days']} days | {point['seconds']:.1f} s ({point['seconds'] / point['days']:.2f} s/day) |"
+        )
     for key in ("report", "report_tokyo"):
         if key not in results:
             continue
@@ -175,7 +203,9 @@ def main() -> None:
     parser.add_argument("--backfill-days", type=int, default=30)
     parser.add_argument("--backfill-per-day", type=int, default=100_000)
     parser.add_argument("--linearity", default="7,30,90", help="spans (days) of one-run backfills to show linear growth")
-    parser.add_argument("--postgres-url", default=os.environ.get("ENGAGEMENT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("ENGAGEMENT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--skip", default="", help="comma list of: backfill, linearity, report, postgres")
     args = parser.parse_args()

@@ -182,7 +182,12 @@ def pandas_models(db: str) -> None:
     for column in keys:
         frame[column] = frame[column].fillna("")
     counts = frame.groupby(keys + ["action"]).size().unstack(fill_value=0)
-    uniques = frame[frame["action"].isin(["open", "click", "impression", "send"])].groupby(keys + ["action"])["user_id"].nunique().unstack(fill_value=0)
+    uniques = (
+        frame[frame["action"].isin(["open", "click", "impression", "send"])]
+        .groupby(keys + ["action"])["user_id"]
+        .nunique()
+        .unstack(fill_value=0)
+    )
     machine = frame[frame["is_machine_open"] & (frame["action"] == "open")].groupby(keys).size()
     counts.join(uniques, rsuffix="_unique").join(machine.rename("machine_opens"))
     _emit(seconds=time.perf_counter() - started, load_seconds=loaded)

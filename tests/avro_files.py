@@ -24,11 +24,11 @@ def email_schema(event_type: str = "users.messages.email.Send", field_types: dic
     return {"type": "record", "name": f"dataexport.S3.inner.{event_type}", "fields": fields}
 
 
-def write_events(
-    path: Path, records: list[dict], event_type: str = "users.messages.email.Send", field_types: dict | None = None
-) -> Path:
+def write_events(path: Path, records: list[dict], event_type: str = "users.messages.email.Send", field_types: dict | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    full = [{"campaign_id": "c1", "message_variation_id": "v1", "email_address": "a@example.org", "bounce_reason": None, **r} for r in records]
+    full = [
+        {"campaign_id": "c1", "message_variation_id": "v1", "email_address": "a@example.org", "bounce_reason": None, **r} for r in records
+    ]
     with open(path, "wb") as handle:
         fastavro.writer(handle, fastavro.parse_schema(email_schema(event_type, field_types)), full)
     return path

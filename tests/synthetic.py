@@ -24,9 +24,19 @@ def synthetic_events(first: date, days: int, per_day: int, seed: int = 3) -> lis
             channel = rng.choice(list(FUNNELS))
             user = f"u{rng.randrange(60)}"
             if rng.random() < 0.5:
-                keys = {"campaign_id": f"camp-{channel}", "campaign_name": f"Campaign {channel}", "message_variation_id": f"var-{rng.randrange(2)}"}
+                keys = {
+                    "campaign_id": f"camp-{channel}",
+                    "campaign_name": f"Campaign {channel}",
+                    "message_variation_id": f"var-{rng.randrange(2)}",
+                }
             else:
-                keys = {"canvas_id": "canvas-1", "canvas_name": "Onboarding", "canvas_variation_id": "cv-1", "canvas_step_id": f"step-{channel}", "canvas_step_name": f"Step {channel}"}
+                keys = {
+                    "canvas_id": "canvas-1",
+                    "canvas_name": "Onboarding",
+                    "canvas_variation_id": "cv-1",
+                    "canvas_step_id": f"step-{channel}",
+                    "canvas_step_name": f"Step {channel}",
+                }
             at = day + timedelta(seconds=rng.randrange(86400))
             for step, event_type in enumerate(FUNNELS[channel]):
                 if step and rng.random() < 0.4:

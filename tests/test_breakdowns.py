@@ -77,14 +77,26 @@ def email(action: str, user: str, domain: str = "gmail.com", **fields) -> dict:
 def test_email_stats_by_recipient_domain(warehouse_url, tmp_path):
     typo = "550 5.1.2 <u4@gmial.com>: Host or domain name not found"
     canvas = {"canvas_id": "cv1", "canvas_variation_id": "cvv1", "canvas_step_id": "s1", "campaign_id": "placeholder"}
-    load_events(warehouse_url, [
-        email("Send", "u1"), email("Delivery", "u1"), email("Open", "u1"), email("Open", "u1"),
-        email("Click", "u1"), email("MarkAsSpam", "u1"),
-        email("Send", "u2"), email("Delivery", "u2"), email("Open", "u2"), email("Click", "u2", is_bot_click=True),
-        email("Send", "u3", "yahoo.com"), email("SoftBounce", "u3", "yahoo.com", bounce_reason="452 4.2.2 over quota"),
-        email("Send", "u4", "gmial.com"), email("Bounce", "u4", "gmial.com", bounce_reason=typo),
-        email("Send", "u5", ids=canvas),
-    ])
+    load_events(
+        warehouse_url,
+        [
+            email("Send", "u1"),
+            email("Delivery", "u1"),
+            email("Open", "u1"),
+            email("Open", "u1"),
+            email("Click", "u1"),
+            email("MarkAsSpam", "u1"),
+            email("Send", "u2"),
+            email("Delivery", "u2"),
+            email("Open", "u2"),
+            email("Click", "u2", is_bot_click=True),
+            email("Send", "u3", "yahoo.com"),
+            email("SoftBounce", "u3", "yahoo.com", bounce_reason="452 4.2.2 over quota"),
+            email("Send", "u4", "gmial.com"),
+            email("Bounce", "u4", "gmial.com", bounce_reason=typo),
+            email("Send", "u5", ids=canvas),
+        ],
+    )
     build(warehouse_url, tmp_path, DAY)
 
     measures = ("sent", "delivered", "bounces", "soft_bounces", "unique_opens", "unique_clicks", "reported_spam")
@@ -115,13 +127,16 @@ def test_bounce_categories_in_sql_match_the_documented_rules(warehouse_url, tmp_
 
 
 def test_hard_and_soft_bounces_are_counted_apart_with_a_sample_reason(warehouse_url, tmp_path):
-    load_events(warehouse_url, [
-        email("Bounce", "u1", bounce_reason="550 5.1.1 user unknown"),
-        email("Bounce", "u2", bounce_reason="550 5.1.1 mailbox does not exist"),
-        email("SoftBounce", "u3", bounce_reason="452 4.2.2 mailbox full"),
-        email("SoftBounce", "u4", bounce_reason="550 5.1.1 user unknown"),
-        email("SoftBounce", "u5"),
-    ])
+    load_events(
+        warehouse_url,
+        [
+            email("Bounce", "u1", bounce_reason="550 5.1.1 user unknown"),
+            email("Bounce", "u2", bounce_reason="550 5.1.1 mailbox does not exist"),
+            email("SoftBounce", "u3", bounce_reason="452 4.2.2 mailbox full"),
+            email("SoftBounce", "u4", bounce_reason="550 5.1.1 user unknown"),
+            email("SoftBounce", "u5"),
+        ],
+    )
     build(warehouse_url, tmp_path, DAY)
 
     assert rows(warehouse_url, "email_bounce_reasons_daily", "bounce_type", "bounce_category", "bounces", "example_reason") == [
@@ -135,12 +150,16 @@ def test_hard_and_soft_bounces_are_counted_apart_with_a_sample_reason(warehouse_
 @pytest.mark.parametrize(("count_bot_clicks", "hero"), [(False, (3, 2)), (True, (4, 3))])
 def test_link_clicks_and_unique_clicks(warehouse_url, tmp_path, count_bot_clicks, hero):
     hero_url, footer_url = "https://shop.example/sale", "https://shop.example/help"
-    load_events(warehouse_url, [
-        email("Click", "u1", url=hero_url, link_alias="hero"), email("Click", "u1", url=hero_url, link_alias="hero"),
-        email("Click", "u2", url=hero_url, link_alias="hero"),
-        email("Click", "u3", url=hero_url, link_alias="hero", is_bot_click=True),
-        email("Click", "u1", url=footer_url),
-    ])
+    load_events(
+        warehouse_url,
+        [
+            email("Click", "u1", url=hero_url, link_alias="hero"),
+            email("Click", "u1", url=hero_url, link_alias="hero"),
+            email("Click", "u2", url=hero_url, link_alias="hero"),
+            email("Click", "u3", url=hero_url, link_alias="hero", is_bot_click=True),
+            email("Click", "u1", url=footer_url),
+        ],
+    )
     build(warehouse_url, tmp_path, DAY, count_bot_clicks=count_bot_clicks)
 
     assert rows(warehouse_url, "email_link_daily_stats", "url", "link_alias", "clicks", "unique_clicks") == [
@@ -170,10 +189,22 @@ def test_top_10_links_query_ranks_links_over_the_period(warehouse_url, tmp_path)
 
     top = table(warehouse_url, documented_query("top_links"), start_date=DAY, end_date=date(2026, 11, 22), count_bot_clicks=False)
 
-    c1 = [(r["url"].removeprefix("https://shop.example/"), r["clicks"], r["unique_clicks"], r["link_rank"]) for r in top if r["message_id"] == "c1"]
+    c1 = [
+        (r["url"].removeprefix("https://shop.example/"), r["clicks"], r["unique_clicks"], r["link_rank"])
+        for r in top
+        if r["message_id"] == "c1"
+    ]
     assert c1 == [
-        ("p12", 12, 6, 1), ("p11", 11, 11, 2), ("p10", 10, 10, 3), ("p09", 9, 9, 4), ("p08", 8, 8, 5),
-        ("p07", 7, 7, 6), ("p06", 6, 6, 7), ("p05", 5, 5, 8), ("p03", 4, 4, 9), ("p04", 4, 2, 10),
+        ("p12", 12, 6, 1),
+        ("p11", 11, 11, 2),
+        ("p10", 10, 10, 3),
+        ("p09", 9, 9, 4),
+        ("p08", 8, 8, 5),
+        ("p07", 7, 7, 6),
+        ("p06", 6, 6, 7),
+        ("p05", 5, 5, 8),
+        ("p03", 4, 4, 9),
+        ("p04", 4, 2, 10),
     ]
     assert [(r["message_id"], r["url"], r["link_rank"]) for r in top if r["message_id"] == "c2"] == [("c2", "https://x.example", 1)]
 
@@ -183,11 +214,18 @@ def test_push_stats_by_platform_including_web_push(warehouse_url, tmp_path):
         at = "2026-11-20T12:00:00"
         return event(f"users.messages.pushnotification.{action}", at, user, platform=platform, campaign_id="c1", message_variation_id="v1")
 
-    load_events(warehouse_url, [
-        push("Send", "u1", "ios"), push("Send", "u2", "ios"), push("Open", "u1", "ios"),
-        push("Send", "u3", "android"), push("Bounce", "u3", "android"),
-        push("Send", "u4", "web"), push("Open", "u4", "web"),
-    ])
+    load_events(
+        warehouse_url,
+        [
+            push("Send", "u1", "ios"),
+            push("Send", "u2", "ios"),
+            push("Open", "u1", "ios"),
+            push("Send", "u3", "android"),
+            push("Bounce", "u3", "android"),
+            push("Send", "u4", "web"),
+            push("Open", "u4", "web"),
+        ],
+    )
     build(warehouse_url, tmp_path, DAY)
 
     assert rows(warehouse_url, "push_platform_daily_stats", "channel", "platform", "sent", "bounces", "direct_opens") == [
@@ -202,13 +240,21 @@ def test_errors_by_sms_provider_code_and_webhook_http_status(warehouse_url, tmp_
         ids = ids or {"campaign_id": "c1", "message_variation_id": "v1"}
         return event(f"users.messages.{event_type}", "2026-11-20T15:00:00", error_code=code, **ids)
 
-    load_events(warehouse_url, [
-        failure("sms.Rejection", "30005"), failure("sms.Rejection", "30005"), failure("sms.Rejection", "30007"),
-        failure("sms.Rejection", None), failure("sms.DeliveryFailure", "30003"),
-        failure("webhook.Failure", "500"), failure("webhook.Failure", "500"), failure("webhook.Failure", "404"),
-        failure("whatsapp.Failure", "131026"),
-        failure("webhook.Failure", "503", canvas_id="cv1", canvas_variation_id="cvv1", canvas_step_id="s1"),
-    ])
+    load_events(
+        warehouse_url,
+        [
+            failure("sms.Rejection", "30005"),
+            failure("sms.Rejection", "30005"),
+            failure("sms.Rejection", "30007"),
+            failure("sms.Rejection", None),
+            failure("sms.DeliveryFailure", "30003"),
+            failure("webhook.Failure", "500"),
+            failure("webhook.Failure", "500"),
+            failure("webhook.Failure", "404"),
+            failure("whatsapp.Failure", "131026"),
+            failure("webhook.Failure", "503", canvas_id="cv1", canvas_variation_id="cvv1", canvas_step_id="s1"),
+        ],
+    )
     build(warehouse_url, tmp_path, DAY)
 
     assert rows(warehouse_url, "message_error_daily_stats", "channel", "error_type", "error_code", "events") == [

@@ -17,7 +17,9 @@ from tests.support import event, load_events, resources
 
 
 def outcome(*checks: tuple[str, bool, str]) -> PipelineOutcome:
-    return PipelineOutcome(success=True, checks=[CheckOutcome("stg", name, "2026-11-20", passed, severity) for name, passed, severity in checks])
+    return PipelineOutcome(
+        success=True, checks=[CheckOutcome("stg", name, "2026-11-20", passed, severity) for name, passed, severity in checks]
+    )
 
 
 def test_warnings_are_reported_as_warnings_not_as_failures(capsys):
@@ -60,7 +62,9 @@ def test_a_range_run_names_the_days_that_warned_or_failed_with_value_and_expecta
     load_events(warehouse_url, _late_deliveries())
     on_models = [c for c in quality_checks if all(k.asset_key.path != ["raw_currents_events"] for k in c.check_keys)]
     defs = dg.Definitions(
-        assets=sql_model_assets, asset_checks=[*grain_checks, *on_models], jobs=[build_models_job, data_quality_job],
+        assets=sql_model_assets,
+        asset_checks=[*grain_checks, *on_models],
+        jobs=[build_models_job, data_quality_job],
         resources=resources(warehouse_url, tmp_path),
     )
     instance = dg.DagsterInstance.ephemeral()
@@ -88,7 +92,9 @@ def test_a_range_run_names_the_days_that_warned_or_failed_with_value_and_expecta
 
     out = capsys.readouterr().out
     assert "  FAIL campaign_daily_stats: counts_are_non_negative_integers: 2 passed, 1 failed\n" in out
-    assert "      2026-11-18 error: expected 0 <= bounces, found 1 of 1 rows, e.g. bounces=-1 at campaign_id=c-email, channel=email\n" in out
+    assert (
+        "      2026-11-18 error: expected 0 <= bounces, found 1 of 1 rows, e.g. bounces=-1 at campaign_id=c-email, channel=email\n" in out
+    )
     assert "  FAIL campaign_daily_stats: totals_equal_sum_of_variants: 2 passed, 1 failed\n" in out
     assert "  warn campaign_daily_stats: rates_are_between_0_and_1: 1 passed, 2 warned\n" in out
     assert out.rstrip().endswith("check-days: 136 passed, 2 failed, 6 warned (a warning is not a failure)")

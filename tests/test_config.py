@@ -53,27 +53,27 @@ def test_every_wrong_setting_is_listed_once():
 
 def test_the_defaults_and_usual_values_are_accepted():
     defaults({})
-    defaults({
-        "ENGAGEMENT_WAREHOUSE_URL": "postgresql+psycopg2://user:pass@db:5432/engagement",
-        "ENGAGEMENT_LANDING_URL": "s3://landing/currents",
-        "ENGAGEMENT_REPORTS_URL": "file:///srv/reports",
-        "ENGAGEMENT_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
-        "ENGAGEMENT_TIMEZONE": "Asia/Tokyo",
-        "ENGAGEMENT_COUNT_BOT_CLICKS": "True",
-        "ENGAGEMENT_SMTP_URL": "smtp+starttls://user:pass@mail.example.com:587",
-        "ENGAGEMENT_MAIL_FROM": "Engagement Reports <reports@example.com>",
-        "ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS": "example.com, @example.org",
-        "ENGAGEMENT_ALERT_RECIPIENTS": "oncall@example.com, Data Team <data@example.com>",
-        "ENGAGEMENT_LANDING_MAX_AGE_HOURS": "26.5",
-    })
+    defaults(
+        {
+            "ENGAGEMENT_WAREHOUSE_URL": "postgresql+psycopg2://user:pass@db:5432/engagement",
+            "ENGAGEMENT_LANDING_URL": "s3://landing/currents",
+            "ENGAGEMENT_REPORTS_URL": "file:///srv/reports",
+            "ENGAGEMENT_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+            "ENGAGEMENT_TIMEZONE": "Asia/Tokyo",
+            "ENGAGEMENT_COUNT_BOT_CLICKS": "True",
+            "ENGAGEMENT_SMTP_URL": "smtp+starttls://user:pass@mail.example.com:587",
+            "ENGAGEMENT_MAIL_FROM": "Engagement Reports <reports@example.com>",
+            "ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS": "example.com, @example.org",
+            "ENGAGEMENT_ALERT_RECIPIENTS": "oncall@example.com, Data Team <data@example.com>",
+            "ENGAGEMENT_LANDING_MAX_AGE_HOURS": "26.5",
+        }
+    )
 
 
 def _engagement(cwd: Path, args: list[str], **env: str) -> subprocess.CompletedProcess:
     base = {"PATH": os.environ["PATH"], "HOME": str(cwd), "PYTHONPATH": str(ROOT), "ENGAGEMENT_HOME": str(cwd / "home")}
     code = "from engagement_pipeline.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=cwd, env={**base, **env}, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env={**base, **env}, capture_output=True, text=True, timeout=120)
 
 
 def test_config_command_refuses_an_unknown_time_zone_in_one_line(tmp_path: Path):
@@ -104,7 +104,7 @@ def test_ui_hands_dot_env_settings_to_dagster(tmp_path: Path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "dagster"
-    fake.write_text("#!/bin/sh\necho \"dagster $* tz=$ENGAGEMENT_TIMEZONE home=$DAGSTER_HOME\"\n")
+    fake.write_text('#!/bin/sh\necho "dagster $* tz=$ENGAGEMENT_TIMEZONE home=$DAGSTER_HOME"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     (tmp_path / ".env").write_text("ENGAGEMENT_TIMEZONE=Asia/Tokyo\n")
     done = _engagement(tmp_path, ["ui"], PATH=f"{bin_dir}:{os.environ['PATH']}")

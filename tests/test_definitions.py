@@ -69,9 +69,17 @@ def test_jobs_exist():
 
 
 def test_dagster_definitions_validate_passes(tmp_path):
-    env = {"DAGSTER_HOME": str(tmp_path), "ENGAGEMENT_HOME": str(tmp_path / "home"), "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+    env = {
+        "DAGSTER_HOME": str(tmp_path),
+        "ENGAGEMENT_HOME": str(tmp_path / "home"),
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+    }
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr

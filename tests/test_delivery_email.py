@@ -88,8 +88,10 @@ def test_a_run_launched_without_a_due_time_is_the_current_delivery_and_is_not_se
     last_due = 'schedule: {every: {days: 1}, at: "07:00", starting: 2026-11-20, until: 2026-11-23}\n'
     delivery.define("promo_ui", definition("Promo UI", extra=OCTOBER + last_due))
     scheduled = delivery.run("promo_ui")
-    from_the_ui = delivery.definitions().resolve_job_def("deliver_report_job").execute_in_process(
-        instance=delivery.workspace.instance, partition_key="promo_ui", raise_on_error=False
+    from_the_ui = (
+        delivery.definitions()
+        .resolve_job_def("deliver_report_job")
+        .execute_in_process(instance=delivery.workspace.instance, partition_key="promo_ui", raise_on_error=False)
     )
 
     assert scheduled.success and from_the_ui.success

@@ -98,7 +98,8 @@ def test_an_smtp_outage_is_retried_by_the_sensor_and_ends_with_exactly_one_email
 def test_a_permanent_refusal_is_not_retried_and_alerts_once_with_the_reason(delivery, smtp_server):
     delivery.define("promo_refused", definition("Promo refused", extra=LAST_DUE_NOV_23))
     smtp_server.refused_recipients = {
-        "crm@example.com": "550 5.1.1 Mailbox unavailable", "analyst@example.com": "550 5.1.1 Mailbox unavailable",
+        "crm@example.com": "550 5.1.1 Mailbox unavailable",
+        "analyst@example.com": "550 5.1.1 Mailbox unavailable",
     }
     first = delivery.run("promo_refused")
     again = delivery.run("promo_refused", trigger="release")
@@ -140,9 +141,7 @@ def test_a_line_break_in_the_report_name_is_a_permanent_failure_logged_with_its_
     assert delivery.tick(DUE + timedelta(days=3), cursor("promo_crlf")) == []
 
 
-def test_after_the_retry_window_the_delivery_fails_with_one_alert_and_resend_sends_it_once(
-    delivery, smtp_server, monkeypatch
-):
+def test_after_the_retry_window_the_delivery_fails_with_one_alert_and_resend_sends_it_once(delivery, smtp_server, monkeypatch):
     delivery.retry_hours = 0
     delivery.define("promo_down", definition("Promo down"))
     smtp_server.stop()

@@ -34,7 +34,9 @@ def run_grain_check(delivery: Delivery, day: str) -> bool:
     check = next(c for c in check_defs.grain_checks if GRAIN_CHECK in c.check_keys)
     job = dg.define_asset_job("recheck_grain", selection=dg.AssetSelection.checks(GRAIN_CHECK), partitions_def=daily_partitions)
     defs = dg.Definitions(
-        assets=[asset], asset_checks=[check], jobs=[job],
+        assets=[asset],
+        asset_checks=[check],
+        jobs=[job],
         resources={"warehouse": Warehouse(url=delivery.workspace.url), "settings": PipelineSettings(home=str(delivery.home))},
     )
     result = defs.resolve_job_def("recheck_grain").execute_in_process(
@@ -52,8 +54,10 @@ def execute(delivery: Delivery, sql: str) -> None:
 def restore(delivery: Delivery, rows: list) -> None:
     with make_engine(delivery.workspace.url).begin() as conn:
         for row in rows:
-            conn.execute(sa.text("insert into channel_daily_stats values (" + ", ".join(f":p{i}" for i in range(len(row))) + ")"),
-                         {f"p{i}": value for i, value in enumerate(row)})
+            conn.execute(
+                sa.text("insert into channel_daily_stats values (" + ", ".join(f":p{i}" for i in range(len(row))) + ")"),
+                {f"p{i}": value for i, value in enumerate(row)},
+            )
 
 
 def sensor_tick(delivery: Delivery, *report_ids: str) -> list[dg.RunRequest]:
@@ -65,9 +69,16 @@ def sensor_tick(delivery: Delivery, *report_ids: str) -> list[dg.RunRequest]:
 
 
 def release(delivery: Delivery, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
-    return delivery.definitions().resolve_job_def("deliver_report_job").execute_in_process(
-        instance=delivery.workspace.instance, partition_key=request.partition_key, run_config=request.run_config,
-        tags=request.tags, raise_on_error=False,
+    return (
+        delivery.definitions()
+        .resolve_job_def("deliver_report_job")
+        .execute_in_process(
+            instance=delivery.workspace.instance,
+            partition_key=request.partition_key,
+            run_config=request.run_config,
+            tags=request.tags,
+            raise_on_error=False,
+        )
     )
 
 

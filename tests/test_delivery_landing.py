@@ -99,7 +99,8 @@ def test_a_late_file_rebuilds_the_rollups_of_its_own_day(pipeline, duckdb_url, t
     build = late_data_sensor(dg.build_sensor_context(instance=instance, cursor=build.cursor))
     [request] = build.run_requests
     assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
-        "2026-11-17", "2026-11-17"
+        "2026-11-17",
+        "2026-11-17",
     )
     run(pipeline, instance, "build_models_job", request)
     assert sent_by_day(duckdb_url) == {date(2026, 11, 17): 2, date(2026, 11, 20): 1}

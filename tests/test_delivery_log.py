@@ -18,16 +18,37 @@ DUE = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 def test_a_due_time_has_one_row_that_ends_as_sent(warehouse_url):
     engine = make_engine(warehouse_url)
     held = DeliveryRecord(
-        "weekly:2026-11-23T07:00:00Z", "weekly", DUE, "held", "run-1", recipients=("crm@example.com",),
-        attempts=0, failing_checks=("waiting for data",), updated_at=datetime(2026, 11, 23, 7, 1, tzinfo=UTC),
+        "weekly:2026-11-23T07:00:00Z",
+        "weekly",
+        DUE,
+        "held",
+        "run-1",
+        recipients=("crm@example.com",),
+        attempts=0,
+        failing_checks=("waiting for data",),
+        updated_at=datetime(2026, 11, 23, 7, 1, tzinfo=UTC),
     )
     sent = DeliveryRecord(
-        "weekly:2026-11-23T07:00:00Z", "weekly", DUE, "sent", "run-2", recipients=("crm@example.com",),
-        attempts=1, message_id="<m1@example.com>", links=({"name": "weekly.zip", "url": "https://x/y?sig=1"},),
+        "weekly:2026-11-23T07:00:00Z",
+        "weekly",
+        DUE,
+        "sent",
+        "run-2",
+        recipients=("crm@example.com",),
+        attempts=1,
+        message_id="<m1@example.com>",
+        links=({"name": "weekly.zip", "url": "https://x/y?sig=1"},),
         updated_at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
     )
-    other = DeliveryRecord("daily:2026-11-23T06:00:00Z", "daily", DUE.replace(hour=6), "failed", "run-3", attempts=4,
-                           updated_at=datetime(2026, 11, 23, 6, 5, tzinfo=UTC))
+    other = DeliveryRecord(
+        "daily:2026-11-23T06:00:00Z",
+        "daily",
+        DUE.replace(hour=6),
+        "failed",
+        "run-3",
+        attempts=4,
+        updated_at=datetime(2026, 11, 23, 6, 5, tzinfo=UTC),
+    )
     with engine.begin() as conn:
         record_delivery(conn, held)
         record_delivery(conn, other)

@@ -76,9 +76,7 @@ def test_nothing_is_due_after_until():
     assert keys(plan) == []
 
 
-WEEKLY_UNTIL = (
-    BASE + 'schedule: {every: {weeks: 1}, at: "08:00", starting: 2026-11-02, until: 2026-11-20}\ntimezone: Europe/Paris\n'
-)
+WEEKLY_UNTIL = BASE + 'schedule: {every: {weeks: 1}, at: "08:00", starting: 2026-11-02, until: 2026-11-20}\ntimezone: Europe/Paris\n'
 IMMEDIATE = BASE + "schedule: {send: immediately}\n"
 
 
@@ -161,10 +159,8 @@ def obj(key: str, modified: float) -> StoredObject:
     [
         ([obj("a.avro", 1.0)], LandingCursor(), ["a.avro"], LandingCursor(1.0, ("a.avro",))),
         ([obj("a.avro", 1.0)], LandingCursor(1.0, ("a.avro",)), [], LandingCursor(1.0, ("a.avro",))),
-        ([obj("a.avro", 1.0), obj("b.avro", 1.0)], LandingCursor(1.0, ("a.avro",)), ["b.avro"],
-         LandingCursor(1.0, ("a.avro", "b.avro"))),
-        ([obj("a.avro", 1.0), obj("c.avro", 2.0)], LandingCursor(1.0, ("a.avro",)), ["c.avro"],
-         LandingCursor(2.0, ("c.avro",))),
+        ([obj("a.avro", 1.0), obj("b.avro", 1.0)], LandingCursor(1.0, ("a.avro",)), ["b.avro"], LandingCursor(1.0, ("a.avro", "b.avro"))),
+        ([obj("a.avro", 1.0), obj("c.avro", 2.0)], LandingCursor(1.0, ("a.avro",)), ["c.avro"], LandingCursor(2.0, ("c.avro",))),
         ([obj("x/.d.avro.tmp", 3.0), obj("e.avro.part", 3.0)], LandingCursor(), [], LandingCursor()),
     ],
 )
@@ -215,8 +211,14 @@ def test_checked_days_are_every_utc_day_the_local_days_overlap():
 
 @pytest.mark.parametrize(
     ("stat", "expected"),
-    [("sent", True), ("delivery_rate", True), ("click_rate", True), ("unique_opens", False),
-     ("unique_open_rate", False), ("total_opens", False)],
+    [
+        ("sent", True),
+        ("delivery_rate", True),
+        ("click_rate", True),
+        ("unique_opens", False),
+        ("unique_open_rate", False),
+        ("total_opens", False),
+    ],
 )
 def test_only_stats_that_add_up_are_in_the_email_summary(stat, expected):
     assert summable(stat) is expected

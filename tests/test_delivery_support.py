@@ -44,8 +44,16 @@ class Workspace:
 
 def _build(root: Path, url: str) -> None:
     load_events(url, workspace_events())
-    messages = [{"message_kind": k, "message_id": i, "message_name": n, "last_edited_at": datetime(2026, 9, 1),
-                 "source_file": "catalog/campaigns.list.json"} for k, i, n in TAGS]
+    messages = [
+        {
+            "message_kind": k,
+            "message_id": i,
+            "message_name": n,
+            "last_edited_at": datetime(2026, 9, 1),
+            "source_file": "catalog/campaigns.list.json",
+        }
+        for k, i, n in TAGS
+    ]
     tags = [{"message_kind": k, "message_id": i, "tag": t} for (k, i, _), values in TAGS.items() for t in values]
     with make_engine(url).begin() as conn:
         ensure_catalog_tables(conn)
@@ -56,8 +64,7 @@ def _build(root: Path, url: str) -> None:
             model_assets()[1:],
             resources={"warehouse": Warehouse(url=url), "settings": PipelineSettings(home=str(root))},
             instance=instance,
-            tags={"dagster/asset_partition_range_start": FIRST_DAY.isoformat(),
-                  "dagster/asset_partition_range_end": LAST_DAY.isoformat()},
+            tags={"dagster/asset_partition_range_start": FIRST_DAY.isoformat(), "dagster/asset_partition_range_end": LAST_DAY.isoformat()},
         )
     (root / "built").touch()
 
@@ -87,8 +94,10 @@ class Delivery:
     @property
     def settings(self) -> PipelineSettings:
         return PipelineSettings(
-            home=str(self.home), report_defs_dir=str(self.home / "defs"),
-            allowed_recipient_domains="example.com", alert_recipients="oncall@example.com",
+            home=str(self.home),
+            report_defs_dir=str(self.home / "defs"),
+            allowed_recipient_domains="example.com",
+            alert_recipients="oncall@example.com",
             delivery_retry_hours=self.retry_hours,
         )
 
@@ -115,19 +124,30 @@ class Delivery:
         self.workspace.instance.add_dynamic_partitions(report_partitions.name, [report_id])
 
     def run(self, report_id: str, due: datetime = DUE, trigger: str = "schedule") -> dg.ExecuteInProcessResult:
-        return self.definitions().resolve_job_def("deliver_report_job").execute_in_process(
-            instance=self.workspace.instance,
-            partition_key=report_id,
-            run_config=run_config(due),
-            tags=request_tags(report_id, due, due_key(report_id, due), trigger),
-            raise_on_error=False,
+        return (
+            self.definitions()
+            .resolve_job_def("deliver_report_job")
+            .execute_in_process(
+                instance=self.workspace.instance,
+                partition_key=report_id,
+                run_config=run_config(due),
+                tags=request_tags(report_id, due, due_key(report_id, due), trigger),
+                raise_on_error=False,
+            )
         )
 
     def execute(self, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
         """Run what a sensor requested, as the daemon would."""
-        return self.definitions().resolve_job_def("deliver_report_job").execute_in_process(
-            instance=self.workspace.instance, partition_key=request.partition_key, run_config=request.run_config,
-            tags=request.tags, raise_on_error=False,
+        return (
+            self.definitions()
+            .resolve_job_def("deliver_report_job")
+            .execute_in_process(
+                instance=self.workspace.instance,
+                partition_key=request.partition_key,
+                run_config=request.run_config,
+                tags=request.tags,
+                raise_on_error=False,
+            )
         )
 
     def tick(self, now: datetime, cursor: str) -> list[dg.RunRequest]:

@@ -69,8 +69,7 @@ def test_format_size(size: int, shown: str) -> None:
     ("url", "expires_at", "shown"),
     [
         ("https://s3/x.zip?sig=1", datetime(2026, 11, 23, 15, 0, tzinfo=UTC), "expires 2026-11-23 15:00 UTC"),
-        ("https://s3/x.zip", datetime(2026, 11, 23, 16, 30, tzinfo=timezone(timedelta(hours=1))),
-         "expires 2026-11-23 15:30 UTC"),
+        ("https://s3/x.zip", datetime(2026, 11, 23, 16, 30, tzinfo=timezone(timedelta(hours=1))), "expires 2026-11-23 15:30 UTC"),
         ("https://s3/x.zip", datetime(2026, 11, 23, 15, 0), "expires 2026-11-23 15:00 UTC"),
         ("/srv/reports/x.csv", None, "local file"),
         ("file:///srv/reports/x.csv", None, "local file"),
@@ -101,8 +100,9 @@ def _report(**overrides: object) -> EmailMessage:
         "recipients": ["ana@example.com", "Bo Li <bo@example.org>"],
         "sender": "Engagement Reports <reports@example.com>",
         "links": [
-            ReportLink("campaigns.csv.zip", "https://s3.example.com/c.zip?X-Amz-Signature=a&b=c",
-                       datetime(2026, 11, 8, 7, 0, tzinfo=UTC), 48_213),
+            ReportLink(
+                "campaigns.csv.zip", "https://s3.example.com/c.zip?X-Amz-Signature=a&b=c", datetime(2026, 11, 8, 7, 0, tzinfo=UTC), 48_213
+            ),
             ReportLink("canvases.csv", "/srv/reports/canvases.csv", None, 900),
         ],
         "summary": SUMMARY,
@@ -120,7 +120,11 @@ def test_report_email_headers_and_structure() -> None:
     assert msg["To"] == "ana@example.com, Bo Li <bo@example.org>"
     assert msg["From"] == "Engagement Reports <reports@example.com>"
     assert [p.get_content_type() for p in msg.walk()] == [
-        "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
     ]
     image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     assert image.get_content_disposition() == "inline"

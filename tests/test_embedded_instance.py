@@ -147,8 +147,11 @@ def _wait_for(predicate, timeout: float, what: str):
 def test_a_run_whose_worker_is_killed_is_marked_failed_by_the_monitoring_daemon(tmp_path: Path):
     home = tmp_path / "dagster"
     env = {
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
-        "ENGAGEMENT_HOME": str(tmp_path / "engagement"), "DAGSTER_HOME": str(home),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "ENGAGEMENT_HOME": str(tmp_path / "engagement"),
+        "DAGSTER_HOME": str(home),
     }
     worker = subprocess.Popen([sys.executable, "-c", WORKER], env=env, cwd=tmp_path)
     try:
@@ -168,8 +171,12 @@ def test_a_run_whose_worker_is_killed_is_marked_failed_by_the_monitoring_daemon(
 
     (tmp_path / "code.py").write_text(DAEMON_CODE)
     daemon = subprocess.Popen(
-        ["dagster-daemon", "run", "-f", str(tmp_path / "code.py")], env=env, cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        ["dagster-daemon", "run", "-f", str(tmp_path / "code.py")],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         _wait_for(lambda: instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE, 90, "run monitoring")

@@ -11,15 +11,22 @@ NOV20 = 1_795_132_800  # 2026-11-20T00:00:00Z
 
 def test_each_file_loads_once_and_duplicates_across_files_are_dropped(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "a"), [{"id": "e1", "user_id": "u1", "time": NOV20 + 36000}])
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-11", "b"), [
-        {"id": "e1", "user_id": "u1", "time": NOV20 + 36000},
-        {"id": "e2", "user_id": "u2", "time": NOV20 + 39600},
-    ])
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-20-10", "a"), [{"id": "e1", "user_id": "u1", "time": NOV20 + 36000}]
+    )
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-20-11", "b"),
+        [
+            {"id": "e1", "user_id": "u1", "time": NOV20 + 36000},
+            {"id": "e2", "user_id": "u2", "time": NOV20 + 39600},
+        ],
+    )
     first = ingest(warehouse_url, tmp_path, landing)
     second = ingest(warehouse_url, tmp_path, landing)
     # a copy re-delivered later, in a file of another hour, by a later run
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-21-02", "c"), [{"id": "e2", "user_id": "u2", "time": NOV20 + 39600}])
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-21-02", "c"), [{"id": "e2", "user_id": "u2", "time": NOV20 + 39600}]
+    )
     third = ingest(warehouse_url, tmp_path, landing)
     materialize_days(warehouse_url, tmp_path, date(2026, 11, 20))
 
@@ -33,7 +40,10 @@ def test_each_file_loads_once_and_duplicates_across_files_are_dropped(warehouse_
 
 def test_late_file_lands_in_its_event_day(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-22-03", "late"), [{"id": "late-1", "user_id": "u1", "time": NOV20 + 86399}])
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-22-03", "late"),
+        [{"id": "late-1", "user_id": "u1", "time": NOV20 + 86399}],
+    )
     meta = ingest(warehouse_url, tmp_path, landing)
     materialize_days(warehouse_url, tmp_path, date(2026, 11, 20))
 
@@ -43,7 +53,9 @@ def test_late_file_lands_in_its_event_day(warehouse_url, tmp_path):
 
 def test_corrupt_file_is_quarantined_and_the_rest_loads_then_a_fixed_file_loads(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    good = write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "good"), [{"id": "g1", "user_id": "u1", "time": NOV20}])
+    good = write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-20-10", "good"), [{"id": "g1", "user_id": "u1", "time": NOV20}]
+    )
     bad = landing / currents_key("users.messages.email.Send", "2026-11-20-11", "bad")
     bad.parent.mkdir(parents=True)
     bad.write_bytes(good.read_bytes()[:40])
@@ -60,12 +72,15 @@ def test_corrupt_file_is_quarantined_and_the_rest_loads_then_a_fixed_file_loads(
 
 def test_records_without_id_time_or_user_are_quarantined_with_their_reason(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "mixed"), [
-        {"id": "ok", "user_id": "u1", "time": NOV20},
-        {"id": None, "user_id": "u1", "time": NOV20},
-        {"id": "no-user", "user_id": None, "time": NOV20},
-        {"id": "no-time", "user_id": "u3", "time": None},
-    ])
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-20-10", "mixed"),
+        [
+            {"id": "ok", "user_id": "u1", "time": NOV20},
+            {"id": None, "user_id": "u1", "time": NOV20},
+            {"id": "no-user", "user_id": None, "time": NOV20},
+            {"id": "no-time", "user_id": "u3", "time": None},
+        ],
+    )
     meta = ingest(warehouse_url, tmp_path, landing)
 
     assert (meta["rows_loaded"], meta["records_quarantined"]) == (1, 3)
@@ -103,9 +118,15 @@ def test_copies_kept_by_an_earlier_version_are_dropped_once(warehouse_url):
     from engagement_pipeline.lib.warehouse import bulk_load, make_engine
     from tests.support import event
 
-    first = dict(event("users.messages.email.Send", "2026-11-20T10:00:00", event_id="e1"), source_file="a.avro", loaded_at=datetime(2026, 11, 20, 11))
+    first = dict(
+        event("users.messages.email.Send", "2026-11-20T10:00:00", event_id="e1"), source_file="a.avro", loaded_at=datetime(2026, 11, 20, 11)
+    )
     later = dict(first, source_file="b.avro", loaded_at=datetime(2026, 11, 21, 11))
-    other = dict(event("users.messages.email.Delivery", "2026-11-20T10:00:01", event_id="e1"), source_file="c.avro", loaded_at=datetime(2026, 11, 21, 11))
+    other = dict(
+        event("users.messages.email.Delivery", "2026-11-20T10:00:01", event_id="e1"),
+        source_file="c.avro",
+        loaded_at=datetime(2026, 11, 21, 11),
+    )
     engine = make_engine(warehouse_url)
     with engine.begin() as conn:
         ensure_tables(conn)
@@ -118,4 +139,8 @@ def test_copies_kept_by_an_earlier_version_are_dropped_once(warehouse_url):
         ensure_tables(conn)
 
     rows = table(warehouse_url, f"select event_type, source_file from {RAW_TABLE} order by source_file")
-    assert [(r["event_type"].rsplit(".", 1)[-1], r["source_file"]) for r in rows] == [("Send", "a.avro"), ("Send", "b.avro"), ("Delivery", "c.avro")]
+    assert [(r["event_type"].rsplit(".", 1)[-1], r["source_file"]) for r in rows] == [
+        ("Send", "a.avro"),
+        ("Send", "b.avro"),
+        ("Delivery", "c.avro"),
+    ]

@@ -56,16 +56,23 @@ def crash(url: str, landing: Path, point: str) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     child = subprocess.run(
         [sys.executable, "-m", "tests.crash_ingest", url, str(landing), point, str(FLUSH_ROWS)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert child.returncode == -signal.SIGKILL, f"{point}: not killed (exit {child.returncode}): {child.stderr[-2000:]}"
 
 
 def loaded(url: str) -> tuple[int, int, int]:
     """(events in the raw table, the manifest's sum of rows_loaded, manifest rows)."""
-    (row,) = table(url, "select (select count(*) from raw_currents_events) as events,"
-                        " (select coalesce(sum(rows_loaded), 0) from currents_manifest) as counted,"
-                        " (select count(*) from currents_manifest) as files")
+    (row,) = table(
+        url,
+        "select (select count(*) from raw_currents_events) as events,"
+        " (select coalesce(sum(rows_loaded), 0) from currents_manifest) as counted,"
+        " (select count(*) from currents_manifest) as files",
+    )
     return int(row["events"]), int(row["counted"]), int(row["files"])
 
 
@@ -77,7 +84,7 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     queries = {
         "raw": f"select count(*), count(distinct event_id || '|' || event_type), sum({row_hash}) from raw_currents_events",
         "manifest": "select object_key, etag, size_bytes, event_type, status, rows_loaded, rows_quarantined, error,"
-                    " min_event_date, max_event_date from currents_manifest order by object_key, etag",
+        " min_event_date, max_event_date from currents_manifest order by object_key, etag",
         "quarantine": "select source_file, event_type, event_id, reason, record_json from currents_quarantine order by 1, 3, 4, 5",
     }
     with make_engine(url).connect() as conn:

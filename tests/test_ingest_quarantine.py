@@ -28,7 +28,11 @@ def quarantined(url: str) -> dict[str, str]:
     "field_types, record, field",
     [
         ({"time": ["null", "string"]}, {"id": "b1", "user_id": "u2", "time": "2026-11-20T10:00:00Z"}, "time"),
-        ({"campaign_id": ["null", {"type": "array", "items": "string"}]}, {"id": "b1", "user_id": "u2", "time": NOV20, "campaign_id": ["c1", "c2"]}, "campaign_id"),
+        (
+            {"campaign_id": ["null", {"type": "array", "items": "string"}]},
+            {"id": "b1", "user_id": "u2", "time": NOV20, "campaign_id": ["c1", "c2"]},
+            "campaign_id",
+        ),
     ],
 )
 def test_a_file_whose_field_has_an_unexpected_type_is_quarantined_and_the_rest_loads(warehouse_url, tmp_path, field_types, record, field):
@@ -54,8 +58,20 @@ def test_a_file_whose_field_has_an_unexpected_type_is_quarantined_and_the_rest_l
 def test_absurd_event_times_are_quarantined_and_never_overflow(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
     now = int(datetime.now(timezone.utc).timestamp())
-    times = {"ok": NOV20, "soon": now + 3600, "neg": -86400, "zero": 0, "y3000": 32_503_680_000, "huge": 2**62, "next-week": now + 7 * 86400}
-    write_events(landing / currents_key(SEND, "2026-11-20-10", "times"), [{"id": k, "user_id": "u", "time": t} for k, t in times.items()], field_types=LONG_TIME)
+    times = {
+        "ok": NOV20,
+        "soon": now + 3600,
+        "neg": -86400,
+        "zero": 0,
+        "y3000": 32_503_680_000,
+        "huge": 2**62,
+        "next-week": now + 7 * 86400,
+    }
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-10", "times"),
+        [{"id": k, "user_id": "u", "time": t} for k, t in times.items()],
+        field_types=LONG_TIME,
+    )
     meta = ingest(warehouse_url, tmp_path, landing)
 
     assert (meta["rows_loaded"], meta["records_quarantined"]) == (2, 5)
@@ -74,11 +90,14 @@ def test_absurd_event_times_are_quarantined_and_never_overflow(warehouse_url, tm
 def test_time_floor_and_future_margin_come_from_the_settings(duckdb_url, tmp_path):
     landing = tmp_path / "landing"
     now = int(datetime.now(timezone.utc).timestamp())
-    write_events(landing / currents_key(SEND, "2026-11-20-10", "times"), [
-        {"id": "before-floor", "user_id": "u", "time": NOV20 - 1},
-        {"id": "ok", "user_id": "u", "time": NOV20},
-        {"id": "in-three-days", "user_id": "u", "time": now + 3 * 86400},
-    ])
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-10", "times"),
+        [
+            {"id": "before-floor", "user_id": "u", "time": NOV20 - 1},
+            {"id": "ok", "user_id": "u", "time": NOV20},
+            {"id": "in-three-days", "user_id": "u", "time": now + 3 * 86400},
+        ],
+    )
     meta = ingest(duckdb_url, tmp_path, landing, event_time_floor="2026-11-20", event_time_future_hours=96)
 
     assert (meta["rows_loaded"], meta["records_quarantined"]) == (2, 1)
@@ -97,17 +116,25 @@ def test_avro_files_are_found_in_any_case_and_every_other_object_gets_a_manifest
 
     assert (meta["files_loaded"], meta["rows_loaded"], meta["files_skipped"]) == (3, 3, 1)
     rows = manifest(warehouse_url)
-    assert {name: r["status"] for name, r in rows.items()} == {"upper.AVRO": "loaded", "mixed.Avro": "loaded", "lower.avro": "loaded", "notes.txt": "skipped"}
+    assert {name: r["status"] for name, r in rows.items()} == {
+        "upper.AVRO": "loaded",
+        "mixed.Avro": "loaded",
+        "lower.avro": "loaded",
+        "notes.txt": "skipped",
+    }
     assert rows["notes.txt"]["error"].startswith("skipped: not an Avro file")
     assert ingest(warehouse_url, tmp_path, landing)["files_read"] == 0
 
 
 def test_records_with_an_oversized_string_are_quarantined(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    write_events(landing / currents_key(SEND, "2026-11-20-10", "big"), [
-        {"id": "small", "user_id": "u", "time": NOV20, "campaign_id": "c" * 65_536},
-        {"id": "big", "user_id": "u", "time": NOV20, "campaign_id": "c" * 1_048_576},
-    ])
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-10", "big"),
+        [
+            {"id": "small", "user_id": "u", "time": NOV20, "campaign_id": "c" * 65_536},
+            {"id": "big", "user_id": "u", "time": NOV20, "campaign_id": "c" * 1_048_576},
+        ],
+    )
     meta = ingest(warehouse_url, tmp_path, landing)
 
     assert (meta["rows_loaded"], meta["records_quarantined"]) == (1, 1)
@@ -118,9 +145,13 @@ def test_records_with_an_oversized_string_are_quarantined(warehouse_url, tmp_pat
 
 def test_the_string_limit_comes_from_the_settings(duckdb_url, tmp_path):
     landing = tmp_path / "landing"
-    write_events(landing / currents_key(SEND, "2026-11-20-10", "big"), [
-        {"id": "ok", "user_id": "u", "time": NOV20}, {"id": "long", "user_id": "u", "time": NOV20, "email_address": "x" * 101},
-    ])
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-10", "big"),
+        [
+            {"id": "ok", "user_id": "u", "time": NOV20},
+            {"id": "long", "user_id": "u", "time": NOV20, "email_address": "x" * 101},
+        ],
+    )
     meta = ingest(duckdb_url, tmp_path, landing, max_string_bytes=100)
 
     assert (meta["rows_loaded"], meta["records_quarantined"]) == (1, 1)
@@ -132,16 +163,29 @@ def test_a_messy_landing_zone_loads_every_good_event_and_accounts_for_every_othe
     good = [{"id": f"g{n}", "user_id": "u", "time": NOV20 + n} for n in range(5)]
     write_events(landing / currents_key(SEND, "2026-11-20-10", "good"), good[:2])
     write_events(landing / currents_key(SEND, "2026-11-20-11", "shouting").replace(".avro", ".AVRO"), good[2:4])
-    write_events(landing / currents_key(SEND, "2026-11-20-12", "string-time"), [{"id": "s", "user_id": "u", "time": "soon"}], field_types={"time": ["null", "string"]})
-    write_events(landing / currents_key(SEND, "2026-11-20-13", "absurd"), [good[4], {"id": "a", "user_id": "u", "time": 2**62}], field_types=LONG_TIME)
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-12", "string-time"),
+        [{"id": "s", "user_id": "u", "time": "soon"}],
+        field_types={"time": ["null", "string"]},
+    )
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-13", "absurd"),
+        [good[4], {"id": "a", "user_id": "u", "time": 2**62}],
+        field_types=LONG_TIME,
+    )
     banner = "users.messages.banner.Impression"
     write_events(landing / currents_key(banner, "2026-11-20-10", "banner"), [{"id": "b", "user_id": "u", "time": NOV20}], event_type=banner)
     meta = ingest(warehouse_url, tmp_path, landing)
 
     assert sorted(r["event_id"] for r in table(warehouse_url, "select event_id from raw_currents_events")) == [g["id"] for g in good]
     files = {name: (r["status"], r["rows_quarantined"]) for name, r in manifest(warehouse_url).items()}
-    assert files == {"good.avro": ("loaded", 0), "shouting.AVRO": ("loaded", 0), "string-time.avro": ("quarantined", 0),
-                     "absurd.avro": ("loaded", 1), "banner.avro": ("skipped", 0)}
+    assert files == {
+        "good.avro": ("loaded", 0),
+        "shouting.AVRO": ("loaded", 0),
+        "string-time.avro": ("quarantined", 0),
+        "absurd.avro": ("loaded", 1),
+        "banner.avro": ("skipped", 0),
+    }
     assert all(r["error"] for r in manifest(warehouse_url).values() if r["status"] != "loaded")
     assert (meta["files_read"], meta["files_loaded"], meta["files_quarantined"], meta["files_skipped"]) == (5, 3, 1, 1)
     assert "string-time.avro" in meta["quarantine_examples"] and "(UNIX seconds) is after" in meta["quarantine_examples"]

@@ -39,13 +39,19 @@ def dagster_db(pg_admin_url: str):
 def production_env(monkeypatch, tmp_path: Path, pg_url: str, dagster_db: str) -> Path:
     """The project configured as in docs/production.md: warehouse and Dagster home on PostgreSQL."""
     landing = tmp_path / "landing"
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-20-10", "a"), [
-        {"id": "s1", "user_id": "u1", "time": NOV20 + 36_000},
-        {"id": "s2", "user_id": "u2", "time": NOV20 + 36_060},
-    ])
-    write_events(landing / currents_key("users.messages.email.Send", "2026-11-21-09", "b"), [
-        {"id": "s3", "user_id": "u1", "time": NOV20 + DAY + 32_400},
-    ])
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-20-10", "a"),
+        [
+            {"id": "s1", "user_id": "u1", "time": NOV20 + 36_000},
+            {"id": "s2", "user_id": "u2", "time": NOV20 + 36_060},
+        ],
+    )
+    write_events(
+        landing / currents_key("users.messages.email.Send", "2026-11-21-09", "b"),
+        [
+            {"id": "s3", "user_id": "u1", "time": NOV20 + DAY + 32_400},
+        ],
+    )
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
@@ -100,7 +106,9 @@ def test_runs_materializations_and_checks_are_stored_in_postgres(production_env,
             assert instance.get_materialized_partitions(key) == {"2026-11-20", "2026-11-21"}, key.to_user_string()
 
         checks = instance.all_logs(build_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-        evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in (c.dagster_event.asset_check_evaluation_data for c in checks)}
+        evaluations = {
+            (e.asset_key.to_user_string(), e.check_name): e for e in (c.dagster_event.asset_check_evaluation_data for c in checks)
+        }
         grain = {key for key in evaluations if key[1].endswith("_grain_is_unique")}
         assert ("stg_currents__events", "stg_currents__events_grain_is_unique") in grain
         assert grain == {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys if k.name.endswith("_grain_is_unique")}
@@ -108,23 +116,29 @@ def test_runs_materializations_and_checks_are_stored_in_postgres(production_env,
 
     stored_runs = rows(dagster_db, "select run_id, status from runs order by create_timestamp")
     assert stored_runs == [(ingest_run.run_id, "SUCCESS"), (build_run.run_id, "SUCCESS")]
-    stg_partitions = rows(dagster_db, """
+    stg_partitions = rows(
+        dagster_db,
+        """
         select partition from event_logs
         where dagster_event_type = 'ASSET_MATERIALIZATION' and asset_key = '["stg_currents__events"]'
         order by partition
-    """)
+    """,
+    )
     assert stg_partitions == [("2026-11-20",), ("2026-11-21",)]
     executed = "select count(*) from asset_check_executions where run_id = :run and execution_status in ('SUCCEEDED', 'FAILED')"
     assert rows(dagster_db, executed, run=build_run.run_id) == [(len(evaluations),)]
     assert rows(pg_url, "select event_date, count(*) from stg_currents__events group by 1 order by 1") == [
-        (date(2026, 11, 20), 2), (date(2026, 11, 21), 1),
+        (date(2026, 11, 20), 2),
+        (date(2026, 11, 21), 1),
     ]
 
 
 def test_production_dagster_yaml_puts_the_instance_on_postgres(production_env, dagster_db):
     instance = dg.DagsterInstance.from_config(str(production_env))
     try:
-        assert {type(s).__module__.split(".")[0] for s in (instance.run_storage, instance.event_log_storage, instance.schedule_storage)} == {"dagster_postgres"}
+        assert {
+            type(s).__module__.split(".")[0] for s in (instance.run_storage, instance.event_log_storage, instance.schedule_storage)
+        } == {"dagster_postgres"}
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
         tables = {t for (t,) in rows(dagster_db, "select tablename from pg_tables where schemaname = 'public'")}
         assert {"runs", "event_logs", "instigators", "asset_check_executions"} <= tables
@@ -145,7 +159,10 @@ def test_sensor_cursor_set_from_the_cli_is_stored_in_postgres(production_env, da
 
         done = subprocess.run(
             [str(Path(sys.executable).parent / "dagster"), "sensor", "cursor", name, "--set", cursor, "-w", "workspace.yaml"],
-            cwd=REPO, capture_output=True, text=True, timeout=120,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr[-2000:]
 

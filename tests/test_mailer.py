@@ -230,7 +230,11 @@ def test_outbox_writes_one_complete_eml_file(tmp_path: Path) -> None:
     assert parsed["From"] == "Engagement Reports <reports@example.com>"
     assert parsed["Subject"] == "Weekly engagement: 2026-11-16 – 2026-11-22"
     assert [p.get_content_type() for p in parsed.walk()] == [
-        "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
     ]
 
 

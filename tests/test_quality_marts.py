@@ -33,18 +33,26 @@ def _events() -> list[dict]:
         return event(f"users.messages.pushnotification.{action}", at, user, platform="ios", **step)
 
     return [
-        email("Send", "2026-11-19T23:59:00", "u1"), email("Send", "2026-11-19T23:59:30", "u2", "v2"),
-        email("Delivery", "2026-11-20T00:01:00", "u1"), email("Delivery", "2026-11-20T00:01:30", "u2", "v2"),
+        email("Send", "2026-11-19T23:59:00", "u1"),
+        email("Send", "2026-11-19T23:59:30", "u2", "v2"),
+        email("Delivery", "2026-11-20T00:01:00", "u1"),
+        email("Delivery", "2026-11-20T00:01:30", "u2", "v2"),
         *(email("Send", "2026-11-20T09:00:00", user) for user in ("u3", "u4", "u5")),
-        email("Delivery", "2026-11-20T09:00:05", "u3"), email("Delivery", "2026-11-20T09:00:05", "u4"),
+        email("Delivery", "2026-11-20T09:00:05", "u3"),
+        email("Delivery", "2026-11-20T09:00:05", "u4"),
         email("Bounce", "2026-11-20T09:00:06", "u5"),
-        email("Open", "2026-11-20T10:00:00", "u1"), email("Open", "2026-11-20T11:00:00", "u1"), email("Open", "2026-11-20T10:30:00", "u3"),
+        email("Open", "2026-11-20T10:00:00", "u1"),
+        email("Open", "2026-11-20T11:00:00", "u1"),
+        email("Open", "2026-11-20T10:30:00", "u3"),
         email("Click", "2026-11-20T10:31:00", "u3"),
-        push("Send", "2026-11-20T12:00:00", "u1"), push("Send", "2026-11-20T12:00:00", "u2"), push("Open", "2026-11-20T12:05:00", "u1"),
+        push("Send", "2026-11-20T12:00:00", "u1"),
+        push("Send", "2026-11-20T12:00:00", "u2"),
+        push("Open", "2026-11-20T12:05:00", "u1"),
         event("users.canvas.Entry", "2026-11-20T11:59:00", "u1", canvas_id="cv1", canvas_variation_id="cvv1"),
         event("users.messages.inappmessage.Impression", "2026-11-20T13:00:00", "u1", campaign_id="c-iam", message_variation_id="m1"),
-        event("users.messages.inappmessage.Click", "2026-11-20T13:00:09", "u1", campaign_id="c-iam", message_variation_id="m1",
-              button_id="0"),
+        event(
+            "users.messages.inappmessage.Click", "2026-11-20T13:00:09", "u1", campaign_id="c-iam", message_variation_id="m1", button_id="0"
+        ),
     ]
 
 
@@ -59,8 +67,7 @@ def _break_campaign_row(url: str) -> None:
     with make_engine(url).begin() as conn:
         conn.execute(
             sa.text(
-                "update campaign_daily_stats set bounces = -1, unique_opens = opens + 5 "
-                "where campaign_id = 'c-email' and event_date = :d"
+                "update campaign_daily_stats set bounces = -1, unique_opens = opens + 5 where campaign_id = 'c-email' and event_date = :d"
             ),
             {"d": DAY},
         )

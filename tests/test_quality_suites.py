@@ -15,8 +15,13 @@ from engagement_pipeline.lib.quality.suite import SUITES_DIR, ExpectationSpec, S
 from engagement_pipeline.lib.sql_models import discover_models
 
 EXPECTED_SUITES = {
-    "raw_currents_events", "stg_currents__events", "channel_daily_stats", "campaign_daily_stats",
-    "campaign_variant_daily_stats", "canvas_daily_stats", "canvas_step_daily_stats",
+    "raw_currents_events",
+    "stg_currents__events",
+    "channel_daily_stats",
+    "campaign_daily_stats",
+    "campaign_variant_daily_stats",
+    "canvas_daily_stats",
+    "canvas_step_daily_stats",
 }
 
 

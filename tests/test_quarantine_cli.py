@@ -27,10 +27,20 @@ def cli(monkeypatch, tmp_path):
 def land_a_messy_zone(url: str, tmp_path) -> None:
     landing = tmp_path / "landing"
     write_events(landing / currents_key(SEND, "2026-11-20-10", "good"), [{"id": "g1", "user_id": "u", "time": NOV20}])
-    write_events(landing / currents_key(SEND, "2026-11-20-11", "string-time"), [{"id": "s", "user_id": "u", "time": "soon"}], field_types={"time": ["null", "string"]})
-    write_events(landing / currents_key(SEND, "2026-11-20-12", "absurd"), [
-        {"id": "ok", "user_id": "u", "time": NOV20}, {"id": "y3000", "user_id": "u", "time": 32_503_680_000}, {"id": "neg", "user_id": "u", "time": -86400},
-    ], field_types={"time": ["null", "long"]})
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-11", "string-time"),
+        [{"id": "s", "user_id": "u", "time": "soon"}],
+        field_types={"time": ["null", "string"]},
+    )
+    write_events(
+        landing / currents_key(SEND, "2026-11-20-12", "absurd"),
+        [
+            {"id": "ok", "user_id": "u", "time": NOV20},
+            {"id": "y3000", "user_id": "u", "time": 32_503_680_000},
+            {"id": "neg", "user_id": "u", "time": -86400},
+        ],
+        field_types={"time": ["null", "long"]},
+    )
     write_events(landing / currents_key(BANNER, "2026-11-20-10", "banner"), [{"id": "b", "user_id": "u", "time": NOV20}], event_type=BANNER)
     (landing / "notes.txt").write_text("not an export")
     ingest_landing(url, tmp_path, landing)

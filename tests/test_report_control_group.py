@@ -10,18 +10,22 @@ FRAME = "name: Spring\ntime_frame: {start: 2026-11-20, end: 2026-11-21}\nmessage
 
 
 def _ab(variation: str, name: str | None) -> dict:
-    return {"campaign_id": "c_ab", "campaign_name": "Spring sale", "message_variation_id": variation,
-            "message_variation_name": name}
+    return {"campaign_id": "c_ab", "campaign_name": "Spring sale", "message_variation_id": variation, "message_variation_name": name}
 
 
 def _events() -> list[dict]:
     email, convert = "users.messages.email.", "users.campaigns.Conversion"
-    sent = [event(email + action, f"2026-11-20T09:00:0{i}", user, **_ab("va", "Subject A"))
-            for user in ("u1", "u2") for i, action in enumerate(("Send", "Delivery"))]
-    enrolled = [event("users.campaigns.EnrollInControl", "2026-11-20T09:00:00", user, **_ab("vc", None))
-                for user in ("u3", "u4", "u5", "u6")]
+    sent = [
+        event(email + action, f"2026-11-20T09:00:0{i}", user, **_ab("va", "Subject A"))
+        for user in ("u1", "u2")
+        for i, action in enumerate(("Send", "Delivery"))
+    ]
+    enrolled = [
+        event("users.campaigns.EnrollInControl", "2026-11-20T09:00:00", user, **_ab("vc", None)) for user in ("u3", "u4", "u5", "u6")
+    ]
     return [
-        *sent, *enrolled,
+        *sent,
+        *enrolled,
         event(convert, "2026-11-20T12:00:00", "u1", **_ab("va", "Subject A")),
         event(convert, "2026-11-20T13:00:00", "u3", **_ab("vc", None)),
         event(convert, "2026-11-21T08:00:00", "u3", **_ab("vc", None)),
@@ -35,21 +39,48 @@ def test_the_control_group_has_its_own_rows_with_only_its_stats(warehouse_url, t
 
     _, files = render(warehouse_url, tmp_path / "variants", FRAME + "interval: total\n")
     rows = files["campaigns.csv"]
-    columns = ("variation_id", "variation_name", "channel", "sent", "delivered", "unique_recipients", "enrolled_in_control",
-               "conversions", "unique_conversions", "conversion_rate")
+    columns = (
+        "variation_id",
+        "variation_name",
+        "channel",
+        "sent",
+        "delivered",
+        "unique_recipients",
+        "enrolled_in_control",
+        "conversions",
+        "unique_conversions",
+        "conversion_rate",
+    )
     assert pick(rows, *columns) == [
         ("va", "Subject A", "email", "2", "2", "2", "0", "1", "1", ""),
         ("vc", "Control Group", "control", "", "", "", "4", "3", "2", "0.5"),
     ]
     control = rows[1]
     assert {stat for stat, value in control.items() if value} == {
-        "period_start", "period_end", "campaign_id", "campaign_name", "variation_id", "variation_name", "channel",
-        "enrolled_in_control", "conversions", "unique_conversions", "conversion_rate",
+        "period_start",
+        "period_end",
+        "campaign_id",
+        "campaign_name",
+        "variation_id",
+        "variation_name",
+        "channel",
+        "enrolled_in_control",
+        "conversions",
+        "unique_conversions",
+        "conversion_rate",
     }
 
     _, files = render(warehouse_url, tmp_path / "campaign", FRAME + "level: {campaigns: campaign}\n")
-    daily = pick(files["campaigns.csv"], "period_start", "variation_name", "channel", "enrolled_in_control", "conversions",
-                 "unique_conversions", "conversion_rate")
+    daily = pick(
+        files["campaigns.csv"],
+        "period_start",
+        "variation_name",
+        "channel",
+        "enrolled_in_control",
+        "conversions",
+        "unique_conversions",
+        "conversion_rate",
+    )
     assert daily == [
         ("2026-11-20", "", "control", "4", "1", "1", "0.25"),
         ("2026-11-20", "", "email", "0", "1", "1", ""),

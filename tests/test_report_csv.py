@@ -13,9 +13,21 @@ from engagement_pipeline.lib.reports.metrics import format_value, stat_value
 from engagement_pipeline.lib.reports.names import Names
 from engagement_pipeline.lib.reports.render import build_table, pack
 
-COUNTS = {"sent": 10, "delivered": 8, "bounces": 2, "opens": 6, "unique_opens": 4, "unique_clicks": 2, "clicks": 3,
-          "direct_opens": 4, "influenced_opens": 1, "impressions": 0, "conversions": 1, "unique_conversions": 1,
-          "enrolled_in_control": 4}
+COUNTS = {
+    "sent": 10,
+    "delivered": 8,
+    "bounces": 2,
+    "opens": 6,
+    "unique_opens": 4,
+    "unique_clicks": 2,
+    "clicks": 3,
+    "direct_opens": 4,
+    "influenced_opens": 1,
+    "impressions": 0,
+    "conversions": 1,
+    "unique_conversions": 1,
+    "enrolled_in_control": 4,
+}
 
 
 @pytest.mark.parametrize(
@@ -52,13 +64,24 @@ def test_values_are_written_as_plain_numbers(value, text):
 
 
 def _tables():
-    frame = pd.DataFrame([
-        {"period_start": date(2026, 11, 1), "period_end": date(2026, 11, 30), "message_id": "c1", "variation_id": "v1",
-         "step_id": "", "channel": "email", "sent": 3, "delivered": 2},
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "period_start": date(2026, 11, 1),
+                "period_end": date(2026, 11, 30),
+                "message_id": "c1",
+                "variation_id": "v1",
+                "step_id": "",
+                "channel": "email",
+                "sent": 3,
+                "delivered": 2,
+            },
+        ]
+    )
     canvas = frame.assign(message_id="cv1", variation_id="cvv", step_id="s1")
-    names = Names(messages={("campaign", "c1"): "Black; Friday, \"50%\"", ("canvas", "cv1"): "Onboarding"},
-                  variations={("campaign", "c1", "v1"): "A|B"})
+    names = Names(
+        messages={("campaign", "c1"): 'Black; Friday, "50%"', ("canvas", "cv1"): "Onboarding"}, variations={("campaign", "c1", "v1"): "A|B"}
+    )
     stats = ["sent", "delivery_rate"]
     return [build_table("campaign", frame, stats, names), build_table("canvas", canvas, stats, names)]
 
@@ -81,9 +104,18 @@ def test_every_compression_and_delimiter_reads_back(tmp_path, compression, delim
     campaigns = list(csv.reader(io.StringIO(texts["campaigns.csv"], newline=""), delimiter=delimiter))
     canvases = list(csv.reader(io.StringIO(texts["canvases.csv"], newline=""), delimiter=delimiter))
     assert campaigns == [
-        ["period_start", "period_end", "campaign_id", "campaign_name", "variation_id", "variation_name", "channel",
-         "sent", "delivery_rate"],
-        ["2026-11-01", "2026-11-30", "c1", "Black; Friday, \"50%\"", "v1", "A|B", "email", "3", "0.666667"],
+        [
+            "period_start",
+            "period_end",
+            "campaign_id",
+            "campaign_name",
+            "variation_id",
+            "variation_name",
+            "channel",
+            "sent",
+            "delivery_rate",
+        ],
+        ["2026-11-01", "2026-11-30", "c1", 'Black; Friday, "50%"', "v1", "A|B", "email", "3", "0.666667"],
     ]
     assert canvases[1] == ["2026-11-01", "2026-11-30", "cv1", "Onboarding", "cvv", "", "s1", "", "email", "3", "0.666667"]
     assert sum(p.rows for p in packed) == 2

@@ -28,9 +28,7 @@ def url(tmp_path_factory) -> str:
 
 def campaigns_in(url, tmp_path, messages: str) -> set[str]:
     _, files = render(url, tmp_path, f"name: r\nmessages: {messages}\n{FRAME}\ninterval: total")
-    return {row["campaign_id"] for row in files.get("campaigns.csv", [])} | {
-        row["canvas_id"] for row in files.get("canvases.csv", [])
-    }
+    return {row["campaign_id"] for row in files.get("campaigns.csv", [])} | {row["canvas_id"] for row in files.get("canvases.csv", [])}
 
 
 @pytest.mark.parametrize(
@@ -64,7 +62,7 @@ def test_listed_stats_are_the_columns_in_the_listed_order(url, tmp_path):
 
 def test_default_stats_are_those_of_the_selected_messages_channels(url, tmp_path):
     report, _ = render(url, tmp_path, f"name: r\nmessages: {{campaigns: [c_app]}}\n{FRAME}")
-    stats = report.tables[0].header[len(CAMPAIGN_COLUMNS):]
+    stats = report.tables[0].header[len(CAMPAIGN_COLUMNS) :]
     assert {"sent", "direct_opens", "total_opens", "direct_open_rate"} <= set(stats)
     assert not {"opens", "unique_opens", "impressions", "entries"} & set(stats)
 
@@ -72,8 +70,17 @@ def test_default_stats_are_those_of_the_selected_messages_channels(url, tmp_path
 def test_variant_and_campaign_levels(url, tmp_path):
     stats = "stats: [sent, delivered, opens, unique_opens, unique_recipients, conversions, unique_open_rate]"
     base = f"name: r\nmessages: {{campaigns: [c_promo]}}\n{stats}\n{FRAME}\ninterval: total\n"
-    columns = ("variation_id", "variation_name", "sent", "delivered", "opens", "unique_opens", "unique_recipients",
-               "conversions", "unique_open_rate")
+    columns = (
+        "variation_id",
+        "variation_name",
+        "sent",
+        "delivered",
+        "opens",
+        "unique_opens",
+        "unique_recipients",
+        "conversions",
+        "unique_open_rate",
+    )
     _, variants = render(url, tmp_path / "v", base + "level: {campaigns: variant}")
     _, whole = render(url, tmp_path / "c", base + "level: {campaigns: campaign}")
     assert pick(variants["campaigns.csv"], *columns) == [
@@ -106,8 +113,11 @@ def test_step_and_canvas_levels(url, tmp_path):
         ("monthly", [("2026-09-30", "2026-09-30"), ("2026-10-01", "2026-10-31"), ("2026-11-01", "2026-11-02")], ["1", "1", "1"]),
         ("quarterly", [("2026-09-30", "2026-09-30"), ("2026-10-01", "2026-11-02")], ["1", "2"]),
         ("{weeks: 5}", [("2026-09-30", "2026-11-01"), ("2026-11-02", "2026-11-02")], ["2", "0"]),
-        ("{days: 10}", [("2026-09-30", "2026-10-09"), ("2026-10-10", "2026-10-19"), ("2026-10-20", "2026-10-29"),
-                        ("2026-10-30", "2026-11-02")], ["1", "0", "0", "1"]),
+        (
+            "{days: 10}",
+            [("2026-09-30", "2026-10-09"), ("2026-10-10", "2026-10-19"), ("2026-10-20", "2026-10-29"), ("2026-10-30", "2026-11-02")],
+            ["1", "0", "0", "1"],
+        ),
         ("total", [("2026-09-30", "2026-11-02")], ["2"]),
     ],
 )
@@ -164,7 +174,9 @@ def test_default_time_frame_runs_from_the_first_event_to_today(url, tmp_path):
 def test_rates_use_the_channel_formula_and_are_empty_without_denominator(url, tmp_path):
     text = f"name: r\nmessages: {{campaigns: [c_iam, c_app]}}\nstats: [click_rate, direct_open_rate, unique_impressions, total_opens]\n{FRAME}\ninterval: total"
     _, files = render(url, tmp_path, text)
-    assert pick(files["campaigns.csv"], "campaign_id", "channel", "click_rate", "direct_open_rate", "unique_impressions", "total_opens") == [
+    assert pick(
+        files["campaigns.csv"], "campaign_id", "channel", "click_rate", "direct_open_rate", "unique_impressions", "total_opens"
+    ) == [
         ("c_app", "push", "", "1", "", "1"),
         ("c_iam", "in_app_message", "0.5", "", "1", ""),
     ]
@@ -220,7 +232,10 @@ def test_files_on_s3_download_through_links_that_expire(url, tmp_path, s3_server
     assert response.status_code == 200 and len(response.content) == item.size_bytes
     rows = list(csv.DictReader(io.StringIO(unpack(item.name, response.content)["campaigns.csv"])))
     assert pick(rows, "period_start", "variation_id", "sent") == [
-        ("2026-09-30", "va", "1"), ("2026-09-30", "vb", "0"),
-        ("2026-10-01", "va", "1"), ("2026-10-01", "vb", "0"),
-        ("2026-11-01", "va", "0"), ("2026-11-01", "vb", "2"),
+        ("2026-09-30", "va", "1"),
+        ("2026-09-30", "vb", "0"),
+        ("2026-10-01", "va", "1"),
+        ("2026-10-01", "vb", "0"),
+        ("2026-11-01", "va", "0"),
+        ("2026-11-01", "vb", "2"),
     ]

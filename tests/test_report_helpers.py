@@ -33,14 +33,24 @@ TAGS = {
 
 def _promo(variant: str) -> dict:
     names = {"va": "Subject A", "vb": "Subject B"}
-    return {"campaign_id": "c_promo", "campaign_name": "Black Friday", "message_variation_id": variant,
-            "message_variation_name": names[variant]}
+    return {
+        "campaign_id": "c_promo",
+        "campaign_name": "Black Friday",
+        "message_variation_id": variant,
+        "message_variation_name": names[variant],
+    }
 
 
 def _step(step: str) -> dict:
     names = {"s1": "Welcome email", "s2": "Push nudge"}
-    return {"canvas_id": "cv_onb", "canvas_name": "Onboarding", "canvas_variation_id": "cvv1",
-            "canvas_variation_name": "Main", "canvas_step_id": step, "canvas_step_name": names[step]}
+    return {
+        "canvas_id": "cv_onb",
+        "canvas_name": "Onboarding",
+        "canvas_variation_id": "cvv1",
+        "canvas_variation_name": "Main",
+        "canvas_step_id": step,
+        "canvas_step_name": names[step],
+    }
 
 
 def workspace_events() -> list[dict]:
@@ -91,8 +101,9 @@ def build_workspace(url: str, home: Path) -> None:
     catalog = home / "landing" / "catalog"
     catalog.mkdir(parents=True, exist_ok=True)
     for kind, file_name, key in (("campaign", "campaigns.list.json", "campaigns"), ("canvas", "canvas.list.json", "canvases")):
-        items = [{"id": i, "name": n, "tags": tags, "last_edited": "2026-09-01T00:00:00+00:00"}
-                 for (k, i, n), tags in TAGS.items() if k == kind]
+        items = [
+            {"id": i, "name": n, "tags": tags, "last_edited": "2026-09-01T00:00:00+00:00"} for (k, i, n), tags in TAGS.items() if k == kind
+        ]
         (catalog / file_name).write_text(json.dumps({key: items, "message": "success"}))
     materialize_days(url, home, FIRST_DAY, LAST_DAY)
 

@@ -41,7 +41,9 @@ def layout(tmp_path: Path, monkeypatch) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("command", [["report", "resend", "../../somewhere", "--due", "2026-11-23T08:00Z"], ["report", "run", "../../somewhere"]])
+@pytest.mark.parametrize(
+    "command", [["report", "resend", "../../somewhere", "--due", "2026-11-23T08:00Z"], ["report", "run", "../../somewhere"]]
+)
 def test_commands_refuse_an_id_that_leaves_the_definitions_folder(layout: Path, command: list[str]):
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 2, result.output

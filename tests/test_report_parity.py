@@ -9,8 +9,11 @@ from tests.test_report_helpers import build_workspace, pick, render
 FRAME = "time_frame: {start: 2026-09-30, end: 2026-11-02}\n"
 KEYS = {
     "campaigns.csv": ("campaign_variant_daily_stats", ("campaign_id", "variation_id"), ("campaign_id", "message_variation_id")),
-    "canvases.csv": ("canvas_step_daily_stats", ("canvas_id", "canvas_variation_id", "step_id"),
-                     ("canvas_id", "canvas_variation_id", "canvas_step_id")),
+    "canvases.csv": (
+        "canvas_step_daily_stats",
+        ("canvas_id", "canvas_variation_id", "step_id"),
+        ("canvas_id", "canvas_variation_id", "canvas_step_id"),
+    ),
 }
 
 
@@ -54,9 +57,9 @@ def test_period_uniques_are_recounted_not_summed(warehouse_url, tmp_path):
     _, files = render(warehouse_url, tmp_path / "report", text + FRAME + "interval: {weeks: 1}\nlevel: {campaigns: campaign}")
     daily = table(
         warehouse_url,
-        "select sum(unique_opens) as summed from campaign_daily_stats"
-        " where campaign_id = 'c_promo' and event_date between :s and :e",
-        s=date(2026, 9, 30), e=date(2026, 10, 4),
+        "select sum(unique_opens) as summed from campaign_daily_stats where campaign_id = 'c_promo' and event_date between :s and :e",
+        s=date(2026, 9, 30),
+        e=date(2026, 10, 4),
     )
     first_week = files["campaigns.csv"][0]
     assert pick([first_week], "period_start", "period_end", "opens", "unique_opens", "unique_recipients") == [

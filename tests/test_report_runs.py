@@ -143,8 +143,12 @@ def test_code_location_has_the_report_asset_job_and_sensor():
 def test_cli_validates_lists_and_runs_reports(workspace, tmp_path, monkeypatch):
     url, _ = workspace
     folder = definitions_folder(tmp_path, promo=GOOD, typo=UNKNOWN_ID)
-    for name, value in {"ENGAGEMENT_HOME": tmp_path / "home", "ENGAGEMENT_WAREHOUSE_URL": url,
-                        "ENGAGEMENT_REPORT_DEFS": folder, "DAGSTER_HOME": tmp_path / "dagster"}.items():
+    for name, value in {
+        "ENGAGEMENT_HOME": tmp_path / "home",
+        "ENGAGEMENT_WAREHOUSE_URL": url,
+        "ENGAGEMENT_REPORT_DEFS": folder,
+        "DAGSTER_HOME": tmp_path / "dagster",
+    }.items():
         monkeypatch.setenv(name, str(value))
     runner = CliRunner()
 

@@ -36,7 +36,9 @@ def _yaml(**overrides: str | None) -> str:
 
 
 def test_full_definition_is_normalised(tmp_path: Path) -> None:
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
 name: Weekly campaign performance
 messages:
   campaigns: [cmp-1, cmp-2, cmp-1]
@@ -52,7 +54,8 @@ delimiter: "\\t"
 recipients: [analyst@example.com, Analyst@Example.com, boss@example.com]
 schedule: {every: {months: 1}, at: 18:30, starting: 2026-11-23, until: 2027-03-31}
 link_expiry: 1h30m
-""")
+""",
+    )
     defn = load_definition(path)
     assert defn.report_id == "weekly"
     assert (defn.campaigns, defn.canvases, defn.tag_match, defn.tags) == (("cmp-1", "cmp-2"), ("cnv-1",), "all", ("promo", "q4"))
@@ -109,9 +112,19 @@ INVALID = [
     ("bad-at", _yaml() + "schedule: {every: {days: 1}, at: 8am, starting: 2026-11-23}\n", "schedule.at", '"HH:MM"'),
     ("bad-unit", _yaml() + "schedule: {every: {years: 1}, at: '08:00', starting: 2026-11-23}\n", "schedule.every.years", "unknown key"),
     ("zero-every", _yaml() + "schedule: {every: {days: 0}, at: '08:00', starting: 2026-11-23}\n", "schedule.every.days", ">= 1"),
-    ("two-units", _yaml() + "schedule: {every: {days: 1, weeks: 1}, at: '08:00', starting: 2026-11-23}\n", "schedule.every", "exactly one of"),
+    (
+        "two-units",
+        _yaml() + "schedule: {every: {days: 1, weeks: 1}, at: '08:00', starting: 2026-11-23}\n",
+        "schedule.every",
+        "exactly one of",
+    ),
     ("every-without-at", _yaml() + "schedule: {every: {days: 1}, starting: 2026-11-23}\n", "schedule", "needs at and starting"),
-    ("until-before-starting", _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-11-23, until: 2026-11-01}\n", "schedule.until", "before starting"),
+    (
+        "until-before-starting",
+        _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-11-23, until: 2026-11-01}\n",
+        "schedule.until",
+        "before starting",
+    ),
     ("expiry-too-long", _yaml() + "link_expiry: 8d\n", "link_expiry", "expected at most 7d"),
     ("expiry-format", _yaml() + "link_expiry: 1 hour\n", "link_expiry", "expected a duration such as 15m"),
     ("expiry-number", _yaml() + "link_expiry: 3600\n", "link_expiry", "expected a duration"),
@@ -125,12 +138,42 @@ INVALID = [
     ("name-nul", _yaml(name='name: "Weekly\\0"'), "name", "control character (NUL)"),
     ("name-line-separator", _yaml(name='name: "Weekly\\Lreport"'), "name", "LINE SEPARATOR"),
     ("tag-tab", _yaml(messages='messages: {tags: {values: ["pro\\tmo"]}}'), "messages.tags.values[0]", "control character (TAB)"),
-    ("recipient-crlf", _yaml(recipients='recipients: ["a@example.com\\r\\nBcc: x@evil.example"]'), "recipients[0]", "control character (CR)"),
-    ("impossible-day", _yaml() + "time_frame: {start: 2026-02-30, end: 2026-03-31}\n", "time_frame.start", "got 2026-02-30, which is not a day of the calendar"),
-    ("impossible-month", _yaml() + "time_frame: {start: 2026-01-01, end: 2026-13-45}\n", "time_frame.end", "got 2026-13-45, which is not a day"),
-    ("impossible-quoted-day", _yaml() + "time_frame: {start: '2026-02-30', end: '2026-03-31'}\n", "time_frame.start", "not a day of the calendar"),
-    ("impossible-starting", _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-02-29}\n", "schedule.starting", "expected a real date YYYY-MM-DD"),
-    ("impossible-until", _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-02-01, until: 2026-04-31}\n", "schedule.until", "not a day of the calendar"),
+    (
+        "recipient-crlf",
+        _yaml(recipients='recipients: ["a@example.com\\r\\nBcc: x@evil.example"]'),
+        "recipients[0]",
+        "control character (CR)",
+    ),
+    (
+        "impossible-day",
+        _yaml() + "time_frame: {start: 2026-02-30, end: 2026-03-31}\n",
+        "time_frame.start",
+        "got 2026-02-30, which is not a day of the calendar",
+    ),
+    (
+        "impossible-month",
+        _yaml() + "time_frame: {start: 2026-01-01, end: 2026-13-45}\n",
+        "time_frame.end",
+        "got 2026-13-45, which is not a day",
+    ),
+    (
+        "impossible-quoted-day",
+        _yaml() + "time_frame: {start: '2026-02-30', end: '2026-03-31'}\n",
+        "time_frame.start",
+        "not a day of the calendar",
+    ),
+    (
+        "impossible-starting",
+        _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-02-29}\n",
+        "schedule.starting",
+        "expected a real date YYYY-MM-DD",
+    ),
+    (
+        "impossible-until",
+        _yaml() + "schedule: {every: {days: 1}, at: '08:00', starting: 2026-02-01, until: 2026-04-31}\n",
+        "schedule.until",
+        "not a day of the calendar",
+    ),
     ("date-not-a-date", _yaml() + "time_frame: {start: 20261001, end: 2026-10-31}\n", "time_frame.start", "expected a date YYYY-MM-DD"),
 ]
 
@@ -236,7 +279,9 @@ CATALOG = [
         ("messages: {canvases: [cnv-1]}", (), ("cnv-1",), ("email", "sms")),
     ],
 )
-def test_resolve_messages(tmp_path: Path, messages: str, campaigns: tuple[str, ...], canvases: tuple[str, ...], channels: tuple[str, ...]) -> None:
+def test_resolve_messages(
+    tmp_path: Path, messages: str, campaigns: tuple[str, ...], canvases: tuple[str, ...], channels: tuple[str, ...]
+) -> None:
     selection = resolve_messages(load_definition(_write(tmp_path, _yaml(messages=messages))), CATALOG)
     assert (selection.campaign_ids, selection.canvas_ids, selection.channels) == (campaigns, canvases, channels)
 

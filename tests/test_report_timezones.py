@@ -26,12 +26,20 @@ from tests.test_report_helpers import render
 
 EMAIL = "users.messages.email."
 PUSH = "users.messages.pushnotification."
-MIDNIGHT_ZONES = {"c_la": "America/Los_Angeles", "c_tokyo": "Asia/Tokyo", "c_kolkata": "Asia/Kolkata",
-                  "c_kathmandu": "Asia/Kathmandu"}
+MIDNIGHT_ZONES = {"c_la": "America/Los_Angeles", "c_tokyo": "Asia/Tokyo", "c_kolkata": "Asia/Kolkata", "c_kathmandu": "Asia/Kathmandu"}
 FIRST, LAST = date(2026, 3, 6), date(2026, 11, 6)
 RANDOM_FROM, RANDOM_TO = date(2026, 10, 23), date(2026, 11, 4)
-RANDOM_ZONES = ("UTC", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Adelaide",
-                "America/St_Johns", "America/New_York", "Europe/London")
+RANDOM_ZONES = (
+    "UTC",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Adelaide",
+    "America/St_Johns",
+    "America/New_York",
+    "Europe/London",
+)
 INTERVALS = ("daily", "{days: 3}", "{weeks: 1}", "monthly", "total")
 
 
@@ -83,8 +91,11 @@ def random_events(seed: int = 7) -> list[dict]:
     rng = random.Random(seed)
     span = int((datetime.combine(RANDOM_TO, time(0)) - datetime.combine(RANDOM_FROM, time(0))).total_seconds())
     base = datetime.combine(RANDOM_FROM, time(0))
-    edges = [datetime.combine(RANDOM_FROM + timedelta(days=d), time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
-             for tz in RANDOM_ZONES for d in range(1, (RANDOM_TO - RANDOM_FROM).days)]
+    edges = [
+        datetime.combine(RANDOM_FROM + timedelta(days=d), time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
+        for tz in RANDOM_ZONES
+        for d in range(1, (RANDOM_TO - RANDOM_FROM).days)
+    ]
 
     def instant() -> datetime:
         if rng.random() < 0.4:
@@ -132,16 +143,18 @@ def built(request, tmp_path_factory) -> tuple[str, Path]:
 
 def report(built, folder: str, messages: str, tz: str, interval: str, start: date, end: date, extra: str = "") -> dict:
     url, home = built
-    text = (f"name: tz\nmessages: {messages}\ntimezone: {tz}\ninterval: {interval}\n"
-            f"time_frame: {{start: {start}, end: {end}}}\n{extra}")
+    text = f"name: tz\nmessages: {messages}\ntimezone: {tz}\ninterval: {interval}\ntime_frame: {{start: {start}, end: {end}}}\n{extra}"
     _, files = render(url, home / folder, text)
     return files
 
 
 MIDNIGHT_EXPECTED = {
     # interval: [(period_start, period_end, sent, unique_recipients, opens, unique_opens)]
-    "daily": [("2026-10-31", "2026-10-31", "1", "1", "1", "1"), ("2026-11-01", "2026-11-01", "1", "1", "3", "2"),
-              ("2026-11-02", "2026-11-02", "0", "0", "1", "1")],
+    "daily": [
+        ("2026-10-31", "2026-10-31", "1", "1", "1", "1"),
+        ("2026-11-01", "2026-11-01", "1", "1", "3", "2"),
+        ("2026-11-02", "2026-11-02", "0", "0", "1", "1"),
+    ],
     "{weeks: 1}": [("2026-10-31", "2026-11-01", "2", "2", "4", "2"), ("2026-11-02", "2026-11-02", "0", "0", "1", "1")],
     "monthly": [("2026-10-31", "2026-10-31", "1", "1", "1", "1"), ("2026-11-01", "2026-11-02", "1", "1", "4", "2")],
     "total": [("2026-10-31", "2026-11-02", "2", "2", "5", "2")],
@@ -151,19 +164,36 @@ MIDNIGHT_EXPECTED = {
 @pytest.mark.parametrize("interval", list(MIDNIGHT_EXPECTED))
 @pytest.mark.parametrize("campaign_id", list(MIDNIGHT_ZONES))
 def test_one_second_either_side_of_local_midnight(built, campaign_id, interval):
-    files = report(built, f"mid-{campaign_id}-{interval}", f"{{campaigns: [{campaign_id}]}}", MIDNIGHT_ZONES[campaign_id],
-                   interval, date(2026, 10, 31), date(2026, 11, 2),
-                   "stats: [sent, unique_recipients, opens, unique_opens]\nlevel: {campaigns: campaign}\n")
-    rows = [(r["period_start"], r["period_end"], r["sent"], r["unique_recipients"], r["opens"], r["unique_opens"])
-            for r in files["campaigns.csv"]]
+    files = report(
+        built,
+        f"mid-{campaign_id}-{interval}",
+        f"{{campaigns: [{campaign_id}]}}",
+        MIDNIGHT_ZONES[campaign_id],
+        interval,
+        date(2026, 10, 31),
+        date(2026, 11, 2),
+        "stats: [sent, unique_recipients, opens, unique_opens]\nlevel: {campaigns: campaign}\n",
+    )
+    rows = [
+        (r["period_start"], r["period_end"], r["sent"], r["unique_recipients"], r["opens"], r["unique_opens"])
+        for r in files["campaigns.csv"]
+    ]
     assert rows == MIDNIGHT_EXPECTED[interval]
 
 
 @pytest.mark.parametrize("campaign_id", list(DST_CASES))
 def test_a_user_active_only_around_a_dst_change_counts_on_the_local_day(built, campaign_id):
     tz, _, local_day = DST_CASES[campaign_id]
-    files = report(built, f"dst-{campaign_id}", f"{{campaigns: [{campaign_id}]}}", tz, "daily",
-                   local_day - timedelta(days=1), local_day + timedelta(days=1), "stats: [opens, unique_opens]\n")
+    files = report(
+        built,
+        f"dst-{campaign_id}",
+        f"{{campaigns: [{campaign_id}]}}",
+        tz,
+        "daily",
+        local_day - timedelta(days=1),
+        local_day + timedelta(days=1),
+        "stats: [opens, unique_opens]\n",
+    )
     rows = {r["period_start"]: (r["opens"], r["unique_opens"]) for r in files["campaigns.csv"]}
     expected = {(local_day + timedelta(days=d)).isoformat(): ("1", "1") if d == 0 else ("0", "0") for d in (-1, 0, 1)}
     assert rows == expected
@@ -235,10 +265,29 @@ def independent_counts(tz: str, periods: list[Period], by_variant: bool) -> dict
 @pytest.mark.parametrize("tz", RANDOM_ZONES)
 def test_reports_equal_an_independent_count_by_local_calendar_day(built, tz, interval):
     start, end = RANDOM_FROM + timedelta(days=1), RANDOM_TO - timedelta(days=1)
-    stats = ["sent", "delivered", "opens", "unique_opens", "clicks", "unique_clicks", "unique_recipients",
-             "conversions", "unique_conversions", "direct_opens", "influenced_opens"]
-    files = report(built, f"rand-{tz.replace('/', '-')}-{interval}", "{campaigns: [c_mail, c_push]}", tz, interval,
-                   start, end, f"stats: [{', '.join(stats)}]\n")
+    stats = [
+        "sent",
+        "delivered",
+        "opens",
+        "unique_opens",
+        "clicks",
+        "unique_clicks",
+        "unique_recipients",
+        "conversions",
+        "unique_conversions",
+        "direct_opens",
+        "influenced_opens",
+    ]
+    files = report(
+        built,
+        f"rand-{tz.replace('/', '-')}-{interval}",
+        "{campaigns: [c_mail, c_push]}",
+        tz,
+        interval,
+        start,
+        end,
+        f"stats: [{', '.join(stats)}]\n",
+    )
     parsed = Interval.model_validate(interval if interval in ("daily", "monthly", "total") else eval_block(interval))
     expected = independent_counts(tz, split_periods(start, end, parsed), by_variant=True)
     compared = 0
@@ -264,8 +313,10 @@ def test_a_tokyo_day_reads_two_utc_days_and_counts_a_user_once(built):
     """A Tokyo day counts a user once though the user's events fall on two UTC days (one touch row each),
     and the rendered report names both UTC partitions it read."""
     url, home = built
-    text = ("name: tz\nmessages: {campaigns: [c_tokyo]}\ntimezone: Asia/Tokyo\n"
-            "time_frame: {start: 2026-11-01, end: 2026-11-01}\nstats: [unique_opens]\nlevel: {campaigns: campaign}\n")
+    text = (
+        "name: tz\nmessages: {campaigns: [c_tokyo]}\ntimezone: Asia/Tokyo\n"
+        "time_frame: {start: 2026-11-01, end: 2026-11-01}\nstats: [unique_opens]\nlevel: {campaigns: campaign}\n"
+    )
     generated, files = render(url, home / "tokyo-two-utc-days", text)
     assert [r["unique_opens"] for r in files["campaigns.csv"]] == ["2"]
     assert generated.utc_days == (date(2026, 10, 31), date(2026, 11, 1))

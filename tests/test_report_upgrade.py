@@ -10,8 +10,10 @@ from engagement_pipeline.lib.warehouse import make_engine
 from tests.support import materialize_days
 from tests.test_report_helpers import FIRST_DAY, LAST_DAY, build_workspace, render
 
-TEXT = ("name: all\nmessages: {tags: {values: [promo, newsletter, onboarding]}}\n"
-        "time_frame: {start: 2026-09-30, end: 2026-11-02}\ninterval: {weeks: 1}\n")
+TEXT = (
+    "name: all\nmessages: {tags: {values: [promo, newsletter, onboarding]}}\n"
+    "time_frame: {start: 2026-09-30, end: 2026-11-02}\ninterval: {weeks: 1}\n"
+)
 
 
 def make_it_old(url: str) -> None:

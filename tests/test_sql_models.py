@@ -25,7 +25,9 @@ def test_a_view_model_replaces_an_older_table_and_follows_its_source(warehouse_u
         conn.execute(sa.text("create table src (id varchar, event_date date)"))
         conn.execute(sa.text("insert into src values ('a', '2026-11-20'), ('b', '2026-11-21')"))
         conn.execute(sa.text("create table thin as select id from src"))  # the model's earlier, copied version
-    model = _model(tmp_path, "thin", "{{ config(materialized='view', partition_by='event_date') }}\nselect id, event_date from {{ ref('src') }}\n")
+    model = _model(
+        tmp_path, "thin", "{{ config(materialized='view', partition_by='event_date') }}\nselect id, event_date from {{ ref('src') }}\n"
+    )
 
     with engine.begin() as conn:
         assert run_model(conn, model, DAY, NEXT) == 1
@@ -38,7 +40,9 @@ def test_a_view_model_replaces_an_older_table_and_follows_its_source(warehouse_u
 
 
 def test_a_view_cannot_take_the_run_window(tmp_path, duckdb_url):
-    model = _model(tmp_path, "windowed", "{{ config(materialized='view', partition_by='event_date') }}\nselect 1 as x where :start_date is not null\n")
+    model = _model(
+        tmp_path, "windowed", "{{ config(materialized='view', partition_by='event_date') }}\nselect 1 as x where :start_date is not null\n"
+    )
     with make_engine(duckdb_url).begin() as conn, pytest.raises(SqlModelError, match="windowed: a view cannot use :start_date"):
         run_model(conn, model, DAY, NEXT)
 

@@ -8,12 +8,58 @@ from engagement_pipeline.lib.stat_catalog import CHANNELS, CONTROL, STAT_CATALOG
 @pytest.mark.parametrize(
     ("channels", "expected"),
     [
-        (["webhook"], ["sent", "errors", "unique_recipients", "conversions", "unique_conversions",
-                       "enrolled_in_control", "entries", "aborts", "retries", "error_rate", "conversion_rate"]),
-        (["whatsapp"], ["sent", "delivered", "read", "failed", "unique_recipients", "conversions", "unique_conversions",
-                        "enrolled_in_control", "entries", "aborts", "retries", "conversion_rate"]),
-        (["web_push"], ["sent", "bounces", "direct_opens", "body_clicks", "total_opens", "unique_recipients", "conversions",
-                        "unique_conversions", "enrolled_in_control", "entries", "aborts", "retries", "direct_open_rate", "conversion_rate"]),
+        (
+            ["webhook"],
+            [
+                "sent",
+                "errors",
+                "unique_recipients",
+                "conversions",
+                "unique_conversions",
+                "enrolled_in_control",
+                "entries",
+                "aborts",
+                "retries",
+                "error_rate",
+                "conversion_rate",
+            ],
+        ),
+        (
+            ["whatsapp"],
+            [
+                "sent",
+                "delivered",
+                "read",
+                "failed",
+                "unique_recipients",
+                "conversions",
+                "unique_conversions",
+                "enrolled_in_control",
+                "entries",
+                "aborts",
+                "retries",
+                "conversion_rate",
+            ],
+        ),
+        (
+            ["web_push"],
+            [
+                "sent",
+                "bounces",
+                "direct_opens",
+                "body_clicks",
+                "total_opens",
+                "unique_recipients",
+                "conversions",
+                "unique_conversions",
+                "enrolled_in_control",
+                "entries",
+                "aborts",
+                "retries",
+                "direct_open_rate",
+                "conversion_rate",
+            ],
+        ),
     ],
 )
 def test_stats_for_channels_in_catalogue_order(channels: list[str], expected: list[str]) -> None:
@@ -28,9 +74,7 @@ def test_email_gets_every_email_stat_and_rate() -> None:
 
 def test_canvas_only_and_campaign_only_stats() -> None:
     assert "entries" not in stats_for_channels(["email"], message_kind="campaign")
-    assert {"unique_conversions", "enrolled_in_control", "conversion_rate"}.isdisjoint(
-        stats_for_channels(["email"], message_kind="canvas")
-    )
+    assert {"unique_conversions", "enrolled_in_control", "conversion_rate"}.isdisjoint(stats_for_channels(["email"], message_kind="canvas"))
 
 
 def test_unknown_channel_is_refused() -> None:
@@ -67,6 +111,10 @@ def test_catalogue_is_consistent() -> None:
 
 def test_base_stats_needed_for_rates() -> None:
     assert base_stats_needed(["open_rate", "total_opens"], ["email", "push"]) == [
-        "delivered", "opens", "direct_opens", "influenced_opens", "total_opens",
+        "delivered",
+        "opens",
+        "direct_opens",
+        "influenced_opens",
+        "total_opens",
     ]
     assert base_stats_needed(["click_rate"], ["in_app_message"]) == ["clicks", "impressions"]

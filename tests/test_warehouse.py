@@ -8,11 +8,14 @@ def test_a_bulk_load_larger_than_a_row_group_keeps_every_value(warehouse_url):
     """DuckDB receives the frame as several Arrow record batches of string views; PostgreSQL as COPY."""
     n = 2 * ARROW_BATCH_ROWS + 7
     words = ["", "short", "exactly12byt", "a string longer than twelve bytes", "é-ü ✓ 漢字 long enough to spill", None]
-    frame = pl.DataFrame({
-        "n": range(n),
-        "word": [words[i % len(words)] for i in range(n)],
-        "tag": [f"tag-{i}" if i % 3 else None for i in range(n)],
-    }, schema={"n": pl.Int64, "word": pl.String, "tag": pl.String})
+    frame = pl.DataFrame(
+        {
+            "n": range(n),
+            "word": [words[i % len(words)] for i in range(n)],
+            "tag": [f"tag-{i}" if i % 3 else None for i in range(n)],
+        },
+        schema={"n": pl.Int64, "word": pl.String, "tag": pl.String},
+    )
     engine = make_engine(warehouse_url)
     with engine.begin() as conn:
         conn.execute(sa.text("create table loaded (n bigint, word varchar, tag varchar)"))
@@ -30,7 +33,9 @@ def test_a_frame_gathered_from_many_small_files_loads_within_duckdbs_memory_boun
 
     schema = polars_schema(RAW_COLUMNS)
     files = [
-        pl.DataFrame([dict(event("users.messages.email.Send", "2026-11-20T10:00:00", event_id=f"e{i}"), source_file=f"{i}.avro")], schema=schema)
+        pl.DataFrame(
+            [dict(event("users.messages.email.Send", "2026-11-20T10:00:00", event_id=f"e{i}"), source_file=f"{i}.avro")], schema=schema
+        )
         for i in range(2000)
     ]
     frame = pl.concat(files, rechunk=False)

@@ -57,7 +57,9 @@ def test_a_lock_held_past_the_wait_fails_in_one_line_naming_the_holder(holder):
         make_engine(url, lock_wait_seconds=1).connect()
     assert 0.9 < time.monotonic() - started < 10
     message = str(caught.value)
-    assert len(message.splitlines()) == 1 and message.startswith(f"warehouse {url.removeprefix('duckdb:///')} is locked by PID {process.pid} (")
+    assert len(message.splitlines()) == 1 and message.startswith(
+        f"warehouse {url.removeprefix('duckdb:///')} is locked by PID {process.pid} ("
+    )
     assert "import duckdb" in message  # the holder's command line
     assert "waited 1 s (ENGAGEMENT_LOCK_WAIT_SECONDS)" in message
 
@@ -79,10 +81,23 @@ def test_lock_holder_reads_duckdbs_error():
 def test_materialize_during_another_writer_prints_the_lock_not_dagsters_wrapper(holder, tmp_path: Path):
     url, process, release = holder
     env = {
-        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
-        "ENGAGEMENT_HOME": str(tmp_path / "home"), "ENGAGEMENT_WAREHOUSE_URL": url, "ENGAGEMENT_LOCK_WAIT_SECONDS": "1",
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "ENGAGEMENT_HOME": str(tmp_path / "home"),
+        "ENGAGEMENT_WAREHOUSE_URL": url,
+        "ENGAGEMENT_LOCK_WAIT_SECONDS": "1",
     }
-    command = [sys.executable, "-c", "from engagement_pipeline.cli import main; main()", "materialize", "--from", "2026-11-20", "--to", "2026-11-20"]
+    command = [
+        sys.executable,
+        "-c",
+        "from engagement_pipeline.cli import main; main()",
+        "materialize",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-20",
+    ]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     failure = [line for line in done.stderr.splitlines() if line.startswith("pipeline failed: ")]

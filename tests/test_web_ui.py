@@ -98,10 +98,24 @@ class Chromium:
 
     def __init__(self, binary: str, profile: Path):
         self.proc = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-             f"--user-data-dir={profile}", "--window-size=1400,900", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--window-size=1400,900",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         port_file = profile / "DevToolsActivePort"
         port = wait_for("Chromium DevTools port", lambda: port_file.exists() and port_file.read_text().split()[:1], 30)[0]
@@ -130,7 +144,9 @@ class Chromium:
 
     def screenshot(self, path: Path) -> Path:
         # The first visit shows Dagster's newsletter dialog; close it as a user would.
-        self.call("Runtime.evaluate", expression="[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Skip')?.click()")
+        self.call(
+            "Runtime.evaluate", expression="[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Skip')?.click()"
+        )
         wait_for("the newsletter dialog closing", lambda: "Join the Dagster community" not in self.text(), 15)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
@@ -157,11 +173,14 @@ def chromium_binary() -> str:
 def ui_home(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     """ENGAGEMENT_HOME with a small landing zone and an embedded DAGSTER_HOME, also set for this process."""
     home, dagster_home = tmp_path / "home", tmp_path / "dagster"
-    write_events(home / "landing" / currents_key("users.messages.email.Send", "2026-11-20-10", "a"), [
-        {"id": "s1", "user_id": "u1", "time": NOV20 + 36_000},
-        {"id": "s2", "user_id": "u2", "time": NOV20 + 36_060},
-        {"id": "s3", "user_id": "u3", "time": NOV20 + 36_120},
-    ])
+    write_events(
+        home / "landing" / currents_key("users.messages.email.Send", "2026-11-20-10", "a"),
+        [
+            {"id": "s1", "user_id": "u1", "time": NOV20 + 36_000},
+            {"id": "s2", "user_id": "u2", "time": NOV20 + 36_060},
+            {"id": "s3", "user_id": "u3", "time": NOV20 + 36_120},
+        ],
+    )
     (home / "report_defs").mkdir()
     ensure_embedded_home(dagster_home)
     for name, value in server_env(home, dagster_home).items():
@@ -220,7 +239,10 @@ def test_web_ui_lists_the_code_location_and_materializes_a_partition(ui_home, ch
 
         browser = Chromium(chromium_binary, tmp_path / "chromium")
         try:
-            browser.open(f"{base}/locations/{LOCATION}/asset-groups/ingest", lambda t: "raw_currents_events" in t and "braze_catalog" in t and "Materialized" in t)
+            browser.open(
+                f"{base}/locations/{LOCATION}/asset-groups/ingest",
+                lambda t: "raw_currents_events" in t and "braze_catalog" in t and "Materialized" in t,
+            )
             lineage = browser.screenshot(ARTIFACTS / "web_ui_ingest_lineage.png")
             counts = browser.open(f"{base}/assets/stg_currents__events?view=partitions", lambda t: re.search(r"Materialized \((\d+)\)", t))
             assert int(counts.group(1)) == 1 and "stg_currents__events" in browser.text()
@@ -243,7 +265,9 @@ def assert_lists_the_definitions(repo: dict, defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     repository = defs.get_repository_def()
     assets = {"/".join(n["assetKey"]["path"]) for n in repo["assetNodes"]}
-    checks = {("/".join(n["assetKey"]["path"]), c["name"]) for n in repo["assetNodes"] for c in (n["assetChecksOrError"].get("checks") or [])}
+    checks = {
+        ("/".join(n["assetKey"]["path"]), c["name"]) for n in repo["assetNodes"] for c in (n["assetChecksOrError"].get("checks") or [])
+    }
     assert {"raw_currents_events", "stg_currents__events"} <= assets
     assert assets == {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert ("stg_currents__events", "stg_currents__events_grain_is_unique") in checks

@@ -24,7 +24,9 @@ def resend(
 
     cfg = defaults()
     settings = PipelineSettings(
-        home=cfg["ENGAGEMENT_HOME"], timezone=cfg["ENGAGEMENT_TIMEZONE"], report_defs_dir=cfg["ENGAGEMENT_REPORT_DEFS"],
+        home=cfg["ENGAGEMENT_HOME"],
+        timezone=cfg["ENGAGEMENT_TIMEZONE"],
+        report_defs_dir=cfg["ENGAGEMENT_REPORT_DEFS"],
         allowed_recipient_domains=cfg["ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS"],
     )
     try:

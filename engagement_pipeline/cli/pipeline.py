@@ -35,7 +35,9 @@ def generate(
     from engagement_pipeline.lib.currents.generator import generate_landing_zone
 
     summary = generate_landing_zone(out, date.fromisoformat(start), days, events_per_day, seed)
-    typer.echo(f"wrote {summary.events:,} events in {summary.files} files ({summary.duplicates} duplicates, {summary.late_files} late files) under {out}")
+    typer.echo(
+        f"wrote {summary.events:,} events in {summary.files} files ({summary.duplicates} duplicates, {summary.late_files} late files) under {out}"
+    )
 
 
 def materialize(

@@ -11,7 +11,9 @@ import typer
 
 from engagement_pipeline.lib.config import defaults
 
-app = typer.Typer(help="Files and records that ingestion skipped or quarantined, with the reasons.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Files and records that ingestion skipped or quarantined, with the reasons.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @contextmanager
@@ -72,7 +74,9 @@ def list_files(
         typer.echo(f"{row['loaded_at']:%Y-%m-%d %H:%M:%S}  {_outcome(row)}  {row['object_key']}")
         typer.echo(f"    {_reason(row, row['object_key'])}")
     shown = f"{len(rows)} file(s)" + (" (--limit reached)" if len(rows) == limit else "")
-    typer.echo(f"{shown}; `engagement quarantine show KEY` lists a file's quarantined records" if rows else "no file skipped or quarantined")
+    typer.echo(
+        f"{shown}; `engagement quarantine show KEY` lists a file's quarantined records" if rows else "no file skipped or quarantined"
+    )
 
 
 @app.command()
@@ -86,7 +90,9 @@ def show(
     with _warehouse() as conn:
         keys = matching_keys(conn, key)
         if len(keys) != 1:
-            typer.secho(f"{key}: {'no file in the manifest' if not keys else 'several files match'}; expected one object key", fg="red", err=True)
+            typer.secho(
+                f"{key}: {'no file in the manifest' if not keys else 'several files match'}; expected one object key", fg="red", err=True
+            )
             for found in keys[:20]:
                 typer.echo(f"  {found}", err=True)
             raise typer.Exit(1)

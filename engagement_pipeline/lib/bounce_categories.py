@@ -37,19 +37,45 @@ RULES: tuple[BounceRule, ...] = _rules(
     ("mailbox_full", ("% _.2.2 %",)),
     ("refused", ("% 5.7._ %", "% 5.7.__ %")),
     ("unreachable", ("% 4.4._ %", "% 4.4.__ %")),
-    ("invalid_domain", (
-        "%host unknown%", "%host not found%", "%domain not found%", "%domain name not found%",
-        "%domain does not exist%", "%invalid domain%", "%no mx%", "%unrouteable%",
-    )),
-    ("unknown_user", (
-        "%user unknown%", "%unknown user%", "%no such user%", "%does not exist%",
-        "%recipient not found%", "%unknown recipient%", "%invalid recipient%", "%mailbox not found%",
-    )),
+    (
+        "invalid_domain",
+        (
+            "%host unknown%",
+            "%host not found%",
+            "%domain not found%",
+            "%domain name not found%",
+            "%domain does not exist%",
+            "%invalid domain%",
+            "%no mx%",
+            "%unrouteable%",
+        ),
+    ),
+    (
+        "unknown_user",
+        (
+            "%user unknown%",
+            "%unknown user%",
+            "%no such user%",
+            "%does not exist%",
+            "%recipient not found%",
+            "%unknown recipient%",
+            "%invalid recipient%",
+            "%mailbox not found%",
+        ),
+    ),
     ("mailbox_full", ("%mailbox full%", "%mailbox is full%", "%quota%", "%storage%")),
     ("refused", ("%spam%", "%blocked%", "%rejected%", "%policy%", "%blocklist%", "%blacklist%", "%denied%")),
-    ("unreachable", (
-        "%timed out%", "%timeout%", "%connection%", "%unreachable%", "%temporarily%", "%try again later%",
-    )),
+    (
+        "unreachable",
+        (
+            "%timed out%",
+            "%timeout%",
+            "%connection%",
+            "%unreachable%",
+            "%temporarily%",
+            "%try again later%",
+        ),
+    ),
 )
 
 

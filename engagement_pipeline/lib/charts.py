@@ -26,8 +26,7 @@ def stat_chart_png(series: pd.DataFrame, key_stat: str, title: str) -> bytes:
 
     if "period_start" not in series.columns:
         raise ValueError(
-            f"chart series for {key_stat!r}: missing column 'period_start' "
-            "(expected period_start plus one column per channel)"
+            f"chart series for {key_stat!r}: missing column 'period_start' (expected period_start plus one column per channel)"
         )
     data = series.assign(period_start=pd.to_datetime(series["period_start"])).sort_values("period_start")
     channels = [c for c in data.columns if c != "period_start" and data[c].notna().any()]
@@ -42,9 +41,7 @@ def stat_chart_png(series: pd.DataFrame, key_stat: str, title: str) -> bytes:
     else:
         marker = 3 if len(data) > 8 else 6
         for channel in channels:
-            axes.plot(
-                data["period_start"], data[channel], marker="o", markersize=marker, linewidth=1.6, label=channel
-            )
+            axes.plot(data["period_start"], data[channel], marker="o", markersize=marker, linewidth=1.6, label=channel)
         if key_stat.endswith("_rate"):
             axes.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
         else:

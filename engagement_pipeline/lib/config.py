@@ -43,25 +43,76 @@ def _unset(base: Path, env: Mapping[str, str]) -> str:
 
 
 ENV_VARS: tuple[EnvVarDoc, ...] = (
-    EnvVarDoc("ENGAGEMENT_HOME", "./.engagement", "Data folder of the embedded default: DuckDB file, Dagster home, local landing zone, reports and outbox.", lambda base, env: str(base)),
-    EnvVarDoc("ENGAGEMENT_WAREHOUSE_URL", "duckdb:///$ENGAGEMENT_HOME/warehouse.duckdb", "`duckdb:///<path>` or `postgresql+psycopg2://user:pass@host:5432/db`. DuckDB settings go in the query string (`?memory_limit=4GB&threads=4`); memory_limit defaults to 1GB, beyond which DuckDB spills to disk.", lambda base, env: f"duckdb:///{base / 'warehouse.duckdb'}"),
-    EnvVarDoc("ENGAGEMENT_LOCK_WAIT_SECONDS", "60", "Seconds a command or run waits for a DuckDB warehouse file another process is writing (it names that process), before failing; 0 fails at once."),
-    EnvVarDoc("ENGAGEMENT_LANDING_URL", "$ENGAGEMENT_HOME/landing", "Local folder or `s3://bucket/prefix` holding Braze Currents exports.", lambda base, env: str(base / "landing")),
+    EnvVarDoc(
+        "ENGAGEMENT_HOME",
+        "./.engagement",
+        "Data folder of the embedded default: DuckDB file, Dagster home, local landing zone, reports and outbox.",
+        lambda base, env: str(base),
+    ),
+    EnvVarDoc(
+        "ENGAGEMENT_WAREHOUSE_URL",
+        "duckdb:///$ENGAGEMENT_HOME/warehouse.duckdb",
+        "`duckdb:///<path>` or `postgresql+psycopg2://user:pass@host:5432/db`. DuckDB settings go in the query string (`?memory_limit=4GB&threads=4`); memory_limit defaults to 1GB, beyond which DuckDB spills to disk.",
+        lambda base, env: f"duckdb:///{base / 'warehouse.duckdb'}",
+    ),
+    EnvVarDoc(
+        "ENGAGEMENT_LOCK_WAIT_SECONDS",
+        "60",
+        "Seconds a command or run waits for a DuckDB warehouse file another process is writing (it names that process), before failing; 0 fails at once.",
+    ),
+    EnvVarDoc(
+        "ENGAGEMENT_LANDING_URL",
+        "$ENGAGEMENT_HOME/landing",
+        "Local folder or `s3://bucket/prefix` holding Braze Currents exports.",
+        lambda base, env: str(base / "landing"),
+    ),
     EnvVarDoc("ENGAGEMENT_EVENT_TIME_FLOOR", "2010-01-01", "Ingestion quarantines events whose `time` is before this UTC date."),
-    EnvVarDoc("ENGAGEMENT_EVENT_TIME_FUTURE_HOURS", "24", "Ingestion quarantines events whose `time` is more than this many hours after the ingestion time."),
+    EnvVarDoc(
+        "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS",
+        "24",
+        "Ingestion quarantines events whose `time` is more than this many hours after the ingestion time.",
+    ),
     EnvVarDoc("ENGAGEMENT_MAX_STRING_BYTES", "65536", "Ingestion quarantines records with a string field longer than this (UTF-8 bytes)."),
-    EnvVarDoc("ENGAGEMENT_REPORTS_URL", "$ENGAGEMENT_HOME/reports", "Local folder or `s3://bucket/prefix` for report files.", lambda base, env: str(base / "reports")),
-    EnvVarDoc("ENGAGEMENT_S3_ENDPOINT_URL", "(AWS_ENDPOINT_URL, else AWS)", "Endpoint of an S3-compatible store (MinIO, moto, ...). Credentials come from the standard AWS chain.", lambda base, env: _get(env, "AWS_ENDPOINT_URL") or ""),
-    EnvVarDoc("ENGAGEMENT_CATALOG_PATH", "(catalog/ in the landing zone)", "Folder holding `campaigns.list.json` / `canvas.list.json` (Braze REST list format).", _unset),
-    EnvVarDoc("ENGAGEMENT_REPORT_DEFS", "./reports", "Folder of report definitions (YAML).", lambda base, env: str(Path("reports").resolve())),
+    EnvVarDoc(
+        "ENGAGEMENT_REPORTS_URL",
+        "$ENGAGEMENT_HOME/reports",
+        "Local folder or `s3://bucket/prefix` for report files.",
+        lambda base, env: str(base / "reports"),
+    ),
+    EnvVarDoc(
+        "ENGAGEMENT_S3_ENDPOINT_URL",
+        "(AWS_ENDPOINT_URL, else AWS)",
+        "Endpoint of an S3-compatible store (MinIO, moto, ...). Credentials come from the standard AWS chain.",
+        lambda base, env: _get(env, "AWS_ENDPOINT_URL") or "",
+    ),
+    EnvVarDoc(
+        "ENGAGEMENT_CATALOG_PATH",
+        "(catalog/ in the landing zone)",
+        "Folder holding `campaigns.list.json` / `canvas.list.json` (Braze REST list format).",
+        _unset,
+    ),
+    EnvVarDoc(
+        "ENGAGEMENT_REPORT_DEFS", "./reports", "Folder of report definitions (YAML).", lambda base, env: str(Path("reports").resolve())
+    ),
     EnvVarDoc("ENGAGEMENT_TIMEZONE", "UTC", "Company time zone: default time zone of reports."),
     EnvVarDoc("ENGAGEMENT_COUNT_BOT_CLICKS", "false", "Count email clicks flagged `is_suspected_bot_click` in `clicks`."),
-    EnvVarDoc("ENGAGEMENT_SMTP_URL", "(unset: .eml files in $ENGAGEMENT_HOME/outbox)", "`smtp://host:port`, `smtp+starttls://user:pass@host:587` or `smtps://user:pass@host:465`.", _unset),
+    EnvVarDoc(
+        "ENGAGEMENT_SMTP_URL",
+        "(unset: .eml files in $ENGAGEMENT_HOME/outbox)",
+        "`smtp://host:port`, `smtp+starttls://user:pass@host:587` or `smtps://user:pass@host:465`.",
+        _unset,
+    ),
     EnvVarDoc("ENGAGEMENT_MAIL_FROM", "Engagement Reports <reports@localhost>", "Sender address of report and alert emails."),
     EnvVarDoc("ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS", "(unset: any)", "Comma list of domains report recipients must belong to.", _unset),
-    EnvVarDoc("ENGAGEMENT_ALERT_RECIPIENTS", "(unset: no alerts)", "Comma list of addresses that receive failure and held-report alerts.", _unset),
+    EnvVarDoc(
+        "ENGAGEMENT_ALERT_RECIPIENTS", "(unset: no alerts)", "Comma list of addresses that receive failure and held-report alerts.", _unset
+    ),
     EnvVarDoc("ENGAGEMENT_LANDING_MAX_AGE_HOURS", "26", "Freshness: the newest landed file must be younger than this."),
-    EnvVarDoc("ENGAGEMENT_DELIVERY_RETRY_HOURS", "24", "Hours a report email is retried (with backoff) after a transient SMTP failure: refused connection, timeout, 4xx. 0 disables retries."),
+    EnvVarDoc(
+        "ENGAGEMENT_DELIVERY_RETRY_HOURS",
+        "24",
+        "Hours a report email is retried (with backoff) after a transient SMTP failure: refused connection, timeout, 4xx. 0 disables retries.",
+    ),
 )
 
 

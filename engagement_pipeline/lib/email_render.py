@@ -138,8 +138,7 @@ def _text_table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
     lines = [headers, ["-" * w for w in widths], *rows]
     return "\n".join(
-        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
-        for line in lines
+        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths))) for line in lines
     )
 
 
@@ -148,10 +147,7 @@ def _summary_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         raise ValueError(f"report summary: missing column 'channel' (got {list(summary.columns)})")
     stats = [c for c in summary.columns if c != "channel"]
     headers = ["Channel", *(stat_label(s) for s in stats)]
-    rows = [
-        [channel_label(str(record["channel"])), *(format_stat(s, record[s]) for s in stats)]
-        for record in summary.to_dict("records")
-    ]
+    rows = [[channel_label(str(record["channel"])), *(format_stat(s, record[s]) for s in stats)] for record in summary.to_dict("records")]
     return headers, rows
 
 
@@ -200,9 +196,7 @@ def render_report_email(
     msg.set_content(_render("report_email.txt.j2", **context))
     msg.add_alternative(_render("report_email.html.j2", **context), subtype="html")
     html_part = msg.get_payload()[1]
-    html_part.add_related(
-        chart, maintype="image", subtype="png", cid=chart_cid, disposition="inline", filename="chart.png"
-    )
+    html_part.add_related(chart, maintype="image", subtype="png", cid=chart_cid, disposition="inline", filename="chart.png")
     return msg
 
 

@@ -69,15 +69,13 @@ def _redact_url(url: str) -> str:
     if not at or ":" not in userinfo:
         return url
     user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{hostport}{rest[len(authority):]}"
+    return f"{scheme}://{user}:***@{hostport}{rest[len(authority) :]}"
 
 
 def parse_smtp_url(url: str) -> SmtpTarget:
     """Parse ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URLs; errors never show the password."""
     shown = _redact_url(url)
-    expected = (
-        "expected smtp://host[:port], smtp+starttls://user:pass@host[:port] or smtps://user:pass@host[:port]"
-    )
+    expected = "expected smtp://host[:port], smtp+starttls://user:pass@host[:port] or smtps://user:pass@host[:port]"
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in _SCHEMES:
@@ -217,18 +215,14 @@ class Mailer(dg.ConfigurableResource):
                 text = text.replace(target.password, "***")
             raise MailDeliveryError(target.redacted(), code, text, transient=transient) from exc
         if refused:
-            dg.get_dagster_logger().warning(
-                f"{target.redacted()} refused some recipients of {msg['Message-ID']}: {sorted(refused)}"
-            )
+            dg.get_dagster_logger().warning(f"{target.redacted()} refused some recipients of {msg['Message-ID']}: {sorted(refused)}")
         dg.get_dagster_logger().info(f"sent {msg['Message-ID']} via {target.redacted()}")
         return SendResult(str(msg["Message-ID"]), "smtp", None, tuple(sorted(refused)))
 
     def _connect(self, target: SmtpTarget) -> smtplib.SMTP:
         if target.security == "tls":
             context = ssl.create_default_context()
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                target.host, target.port, timeout=self.timeout_seconds, context=context
-            )
+            client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, timeout=self.timeout_seconds, context=context)
         else:
             client = smtplib.SMTP(target.host, target.port, timeout=self.timeout_seconds)
         try:

@@ -181,9 +181,7 @@ def load_definition(
     except OSError as exc:
         message = f"cannot be read ({exc.strerror}); expected a readable YAML file"
         raise ReportDefinitionError(path, [("(file)", message)]) from None
-    return parse_definition(
-        data, path, default_timezone=default_timezone, allowed_recipient_domains=allowed_recipient_domains
-    )
+    return parse_definition(data, path, default_timezone=default_timezone, allowed_recipient_domains=allowed_recipient_domains)
 
 
 def load_definitions(
@@ -208,17 +206,13 @@ def load_definitions(
             continue
         seen[path.stem] = path
         try:
-            good.append(load_definition(
-                path, default_timezone=default_timezone, allowed_recipient_domains=allowed_recipient_domains
-            ))
+            good.append(load_definition(path, default_timezone=default_timezone, allowed_recipient_domains=allowed_recipient_domains))
         except ReportDefinitionError as exc:
             bad.append(exc)
     return good, bad
 
 
-def effective_stats(
-    defn: ReportDefinition, channels: Iterable[str], *, message_kind: MessageKind | None = None
-) -> list[str]:
+def effective_stats(defn: ReportDefinition, channels: Iterable[str], *, message_kind: MessageKind | None = None) -> list[str]:
     """The report's stat columns: the stats it lists, in its order, else every stat of ``channels``.
 
     With ``message_kind`` the list is narrowed to stats that exist for campaigns or for Canvases

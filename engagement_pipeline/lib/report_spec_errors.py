@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 _MISSING = {
-    "name": "a report name such as \"Weekly campaign performance\"",
+    "name": 'a report name such as "Weekly campaign performance"',
     "messages": "a messages block with campaigns, canvases or tags",
     "recipients": "a list of e-mail addresses",
     "messages.tags.values": "a list of tags",
@@ -43,9 +43,7 @@ class _Loader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}; expected each key once", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}; expected each key once", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep)
 

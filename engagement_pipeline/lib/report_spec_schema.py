@@ -110,7 +110,7 @@ def _at(value: Any) -> time:
         return value
     match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f"got {value!r}; expected a local time of day \"HH:MM\" such as \"08:00\"")
+        raise ValueError(f'got {value!r}; expected a local time of day "HH:MM" such as "08:00"')
     return time(int(match[1]), int(match[2]))
 
 
@@ -142,7 +142,9 @@ def _calendar_date(value: Any) -> date:
             try:
                 return date(*map(int, match.groups()))
             except ValueError as exc:
-                raise ValueError(f"got {value.strip()}, which is not a day of the calendar ({exc}); expected a real date YYYY-MM-DD") from None
+                raise ValueError(
+                    f"got {value.strip()}, which is not a day of the calendar ({exc}); expected a real date YYYY-MM-DD"
+                ) from None
     raise ValueError(f"got {value!r}; expected a date YYYY-MM-DD")
 
 
@@ -291,7 +293,7 @@ class Schedule(_Block):
         if self.every is None and (self.at or self.starting or self.until):
             raise ValueError("at/starting/until are set with send: immediately; expected them only with every")
         if self.every is not None and (self.at is None or self.starting is None):
-            raise ValueError("every needs at and starting; expected at: \"HH:MM\" and starting: YYYY-MM-DD")
+            raise ValueError('every needs at and starting; expected at: "HH:MM" and starting: YYYY-MM-DD')
         return self
 
     @property

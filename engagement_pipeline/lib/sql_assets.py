@@ -1,6 +1,5 @@
 """Turn a SQL model into a Dagster asset (and its grain check); used by defs/models."""
 
-
 from datetime import date
 
 import dagster as dg
@@ -103,8 +102,13 @@ def _days_of(warehouse: Warehouse, model: SqlModel, sql: str, params: dict, dupl
         with warehouse.engine.connect() as conn:
             per_day = {str(day): int(n) for day, n in conn.execute(sa.text(counted), params)}
     failures = [
-        {"day": day, "severity": "error", "expectation": f"{model.name}_grain_is_unique", "expected": f"one row per {keys}",
-         "observed": f"{n:,} duplicated keys"}
+        {
+            "day": day,
+            "severity": "error",
+            "expectation": f"{model.name}_grain_is_unique",
+            "expected": f"one row per {keys}",
+            "observed": f"{n:,} duplicated keys",
+        }
         for day, n in per_day.items()
     ]
     return {

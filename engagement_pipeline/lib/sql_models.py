@@ -213,9 +213,7 @@ def run_model(
 
 def _relation_kind(conn: sa.Connection, name: str) -> str | None:
     """'table', 'view' or None (information_schema spells them 'BASE TABLE' and 'VIEW')."""
-    kind = conn.execute(
-        sa.text("select table_type from information_schema.tables where table_name = :t"), {"t": name}
-    ).scalar()
+    kind = conn.execute(sa.text("select table_type from information_schema.tables where table_name = :t"), {"t": name}).scalar()
     return None if kind is None else ("view" if kind.upper() == "VIEW" else "table")
 
 

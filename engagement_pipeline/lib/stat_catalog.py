@@ -17,7 +17,14 @@ StatKind = Literal["additive", "unique", "rate"]
 MessageKind = Literal["campaign", "canvas"]
 
 CHANNELS: tuple[str, ...] = (
-    "email", "push", "web_push", "in_app_message", "content_card", "webhook", "sms", "whatsapp",
+    "email",
+    "push",
+    "web_push",
+    "in_app_message",
+    "content_card",
+    "webhook",
+    "sms",
+    "whatsapp",
 )
 BOTH_KINDS: tuple[MessageKind, ...] = ("campaign", "canvas")
 # The `channel` of a campaign's control group rows: its enrolments and their conversions. A control
@@ -127,7 +134,9 @@ _STATS: tuple[StatInfo, ...] = (
     _rate("open_rate", _EMAIL, "opens", "delivered"),
     _rate("unique_open_rate", _EMAIL, "unique_opens", "delivered"),
     StatInfo(
-        name="click_rate", channels=("email", "in_app_message"), kind="rate",
+        name="click_rate",
+        channels=("email", "in_app_message"),
+        kind="rate",
         ratio=Ratio("clicks", ("delivered",)),
         channel_ratios=(("in_app_message", Ratio("clicks", ("impressions",))),),
     ),
@@ -138,7 +147,10 @@ _STATS: tuple[StatInfo, ...] = (
     _rate("direct_open_rate", _PUSHES, "direct_opens", "sent", minus=("bounces",)),
     _rate("error_rate", ("webhook",), "errors", "sent"),
     StatInfo(
-        name="conversion_rate", channels=(CONTROL,), kind="rate", message_kinds=("campaign",),
+        name="conversion_rate",
+        channels=(CONTROL,),
+        kind="rate",
+        message_kinds=("campaign",),
         ratio=Ratio("unique_conversions", ("enrolled_in_control",)),
     ),
 )

@@ -49,7 +49,7 @@ class WarehouseLocked(RuntimeError):
 
 
 def lock_holder(error: str) -> str | None:
-    """"PID <n> (<its command line>)" from DuckDB's "Conflicting lock is held in ..." error, else None."""
+    """ "PID <n> (<its command line>)" from DuckDB's "Conflicting lock is held in ..." error, else None."""
     match = _LOCK_HOLDER.search(error)
     if match is None:
         return None
@@ -100,9 +100,7 @@ def make_engine(url: str, lock_wait_seconds: float | None = None) -> sa.Engine:
             duckdb_path(url).parent.mkdir(parents=True, exist_ok=True)
             settings = {k: v for k, v in DUCKDB_DEFAULTS.items() if k not in sa.engine.make_url(url).query}
             engine = sa.create_engine(url, pool_size=1, max_overflow=8, connect_args={"config": settings})
-            sa.event.listen(
-                engine, "do_connect", lambda dialect, _record, cargs, cparams: _connect_when_free(url, dialect, cparams, cargs)
-            )
+            sa.event.listen(engine, "do_connect", lambda dialect, _record, cargs, cparams: _connect_when_free(url, dialect, cparams, cargs))
             _ENGINES[url] = engine
         else:
             _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
@@ -201,6 +199,8 @@ class Warehouse(dg.ConfigurableResource):
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def table_exists(self, table: str) -> bool:
-        return sa.inspect(self.engine).has_table(table) if self.dialect != "duckdb" else bool(
-            self.query("select count(*) as n from information_schema.tables where table_name = :t", {"t": table})[0]["n"]
+        return (
+            sa.inspect(self.engine).has_table(table)
+            if self.dialect != "duckdb"
+            else bool(self.query("select count(*) as n from information_schema.tables where table_name = :t", {"t": table})[0]["n"])
         )

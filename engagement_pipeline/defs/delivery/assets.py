@@ -54,8 +54,13 @@ def report_delivery(
     request = DeliveryRequest.from_run(context.run, context.partition_key)
     try:
         outcome = deliver(
-            request, engine=warehouse.engine, mailer=mailer, settings=settings,
-            instance=context.instance, log=context.log.info, now=datetime.now(UTC),
+            request,
+            engine=warehouse.engine,
+            mailer=mailer,
+            settings=settings,
+            instance=context.instance,
+            log=context.log.info,
+            now=datetime.now(UTC),
         )
     except (DeliveryError, ReportDefinitionError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None

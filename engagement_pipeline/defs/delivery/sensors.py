@@ -33,9 +33,7 @@ RAW_EVENTS = dg.AssetKey("raw_currents_events")
         "Without a cursor it starts from the delivery log: nothing already delivered is sent again."
     ),
 )
-def report_schedule_sensor(
-    context: dg.SensorEvaluationContext, settings: PipelineSettings, warehouse: Warehouse
-) -> dg.SensorResult:
+def report_schedule_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings, warehouse: Warehouse) -> dg.SensorResult:
     return evaluate_report_schedule(context, settings, warehouse, datetime.now(UTC))
 
 
@@ -57,9 +55,7 @@ def landing_files_sensor(
         fresh, cursor = new_files(store.list(), LandingCursor.loads(context.cursor))
     else:
         try:
-            unloaded = read_once(
-                warehouse.url, lambda conn: unloaded_files(conn, store), lambda: list(store.list(suffix=".avro"))
-            )
+            unloaded = read_once(warehouse.url, lambda conn: unloaded_files(conn, store), lambda: list(store.list(suffix=".avro")))
         except WarehouseBusy as exc:
             return dg.SkipReason(f"no cursor yet and {exc}")
         fresh, cursor = first_look(store.list(), unloaded)
@@ -116,6 +112,11 @@ def alert_on_run_failure_sensor(context: dg.RunFailureSensorContext, mailer: Mai
         return
     subject, headline, details = failure_alert(run, context.failure_event.message, context.get_step_failure_events())
     send_alert(
-        mailer, settings.alerts_to, subject=subject, headline=headline, details=details,
-        fallback_dir=outbox_folder(mailer, settings.home), log=context.log.warning,
+        mailer,
+        settings.alerts_to,
+        subject=subject,
+        headline=headline,
+        details=details,
+        fallback_dir=outbox_folder(mailer, settings.home),
+        log=context.log.warning,
     )

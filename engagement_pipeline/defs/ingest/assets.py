@@ -29,8 +29,7 @@ def raw_currents_events(
     summary = ingest(warehouse.engine, landing_zone.store(), log=context.log.info, limits=settings.ingest_limits)
     if summary.files_quarantined or summary.rows_quarantined:
         context.log.warning(
-            f"quarantined {summary.files_quarantined} file(s) and {summary.rows_quarantined} record(s);"
-            " see `engagement quarantine list`"
+            f"quarantined {summary.files_quarantined} file(s) and {summary.rows_quarantined} record(s); see `engagement quarantine list`"
         )
     examples = [{"file": q["source_file"], "reason": q["reason"]} for q in summary.quarantine_examples]
     return dg.MaterializeResult(
@@ -70,9 +69,7 @@ def raw_currents_events(
         ),
     ]
 )
-def braze_catalog(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation, settings: PipelineSettings
-):
+def braze_catalog(context: dg.AssetExecutionContext, warehouse: Warehouse, landing_zone: StorageLocation, settings: PipelineSettings):
     """Load the message catalog from ENGAGEMENT_CATALOG_PATH when set, else from the landing zone.
 
     Optional: without a catalog, names come from the events and no message has tags."""

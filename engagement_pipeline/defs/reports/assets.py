@@ -54,9 +54,7 @@ def report_files(
         start, end = config.dates()
         store = report_store.store()
         due_at = config.due_at_utc() or delivery_as_of(defn, context.run, context.instance)
-        report = generate_report(
-            defn, warehouse.engine, store, run_id=context.run.run_id, due_at=due_at, start=start, end=end
-        )
+        report = generate_report(defn, warehouse.engine, store, run_id=context.run.run_id, due_at=due_at, start=start, end=end)
     except (ReportDefinitionError, ReportRunError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     for item in report.output.files:

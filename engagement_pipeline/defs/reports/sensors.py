@@ -16,9 +16,7 @@ from engagement_pipeline.lib.resources import PipelineSettings
 )
 def report_definitions_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings) -> dg.SensorResult:
     existing = context.instance.get_dynamic_partitions(report_partitions.name)
-    plan = sync_plan(
-        settings.report_defs, existing, default_timezone=settings.timezone, allowed_domains=settings.allowed_domains
-    )
+    plan = sync_plan(settings.report_defs, existing, default_timezone=settings.timezone, allowed_domains=settings.allowed_domains)
     requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if plan.add:
         requests.append(report_partitions.build_add_request(list(plan.add)))

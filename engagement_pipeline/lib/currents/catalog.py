@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from engagement_pipeline.lib.currents.canonical import create_table_sql
 from engagement_pipeline.lib.storage import ObjectStore
 
-CATALOG_COLUMNS = {"message_kind": "varchar", "message_id": "varchar", "message_name": "varchar", "last_edited_at": "timestamp", "source_file": "varchar"}
+CATALOG_COLUMNS = {
+    "message_kind": "varchar",
+    "message_id": "varchar",
+    "message_name": "varchar",
+    "last_edited_at": "timestamp",
+    "source_file": "varchar",
+}
 CATALOG_TAG_COLUMNS = {"message_kind": "varchar", "message_id": "varchar", "tag": "varchar"}
 _LISTS = {"campaigns": "campaign", "canvases": "canvas"}
 
@@ -51,8 +57,15 @@ def parse_catalog(data: bytes, key: str) -> tuple[list[dict], list[dict]]:
         for index, item in enumerate(document.get(list_key, []) if isinstance(document, dict) else []):
             if not isinstance(item, dict) or not item.get("id"):
                 raise CatalogFileError(f"{key}: {list_key}[{index}].id is missing; expected a Braze API id")
-            messages.append({"message_kind": kind, "message_id": item["id"], "message_name": item.get("name"),
-                             "last_edited_at": _parse_time(item.get("last_edited"), key), "source_file": key})
+            messages.append(
+                {
+                    "message_kind": kind,
+                    "message_id": item["id"],
+                    "message_name": item.get("name"),
+                    "last_edited_at": _parse_time(item.get("last_edited"), key),
+                    "source_file": key,
+                }
+            )
             tags.extend({"message_kind": kind, "message_id": item["id"], "tag": str(tag)} for tag in item.get("tags") or [])
     if isinstance(document, dict) and not any(k in document for k in _LISTS):
         raise CatalogFileError(f"{key}: expected a 'campaigns' or 'canvases' list (Braze /campaigns/list or /canvas/list response)")
@@ -79,7 +92,15 @@ def read_catalog(store: ObjectStore) -> tuple[pl.DataFrame, pl.DataFrame, list[s
         files.append(obj.key)
         messages.extend(found)
         tags.extend(found_tags)
-    schema = {"message_kind": pl.String, "message_id": pl.String, "message_name": pl.String, "last_edited_at": pl.Datetime("us"), "source_file": pl.String}
-    frame = pl.DataFrame(messages, schema=schema).sort("last_edited_at", nulls_last=False).unique(["message_kind", "message_id"], keep="last")
+    schema = {
+        "message_kind": pl.String,
+        "message_id": pl.String,
+        "message_name": pl.String,
+        "last_edited_at": pl.Datetime("us"),
+        "source_file": pl.String,
+    }
+    frame = (
+        pl.DataFrame(messages, schema=schema).sort("last_edited_at", nulls_last=False).unique(["message_kind", "message_id"], keep="last")
+    )
     tag_frame = pl.DataFrame(tags, schema={"message_kind": pl.String, "message_id": pl.String, "tag": pl.String}).unique()
     return frame, tag_frame, files, errors

@@ -20,8 +20,7 @@ def _iso(moment: datetime) -> str:
 def campaigns_list(workspace: Workspace) -> dict:
     return {
         "campaigns": [
-            {"id": c.id, "last_edited": _iso(c.last_edited), "name": c.latest_name, "is_api_campaign": False,
-             "tags": list(c.tags)}
+            {"id": c.id, "last_edited": _iso(c.last_edited), "name": c.latest_name, "is_api_campaign": False, "tags": list(c.tags)}
             for c in workspace.campaigns
         ],
         "message": "success",
@@ -30,10 +29,7 @@ def campaigns_list(workspace: Workspace) -> dict:
 
 def canvas_list(workspace: Workspace) -> dict:
     return {
-        "canvases": [
-            {"id": c.id, "last_edited": _iso(c.last_edited), "name": c.name, "tags": list(c.tags)}
-            for c in workspace.canvases
-        ],
+        "canvases": [{"id": c.id, "last_edited": _iso(c.last_edited), "name": c.name, "tags": list(c.tags)} for c in workspace.canvases],
         "message": "success",
     }
 

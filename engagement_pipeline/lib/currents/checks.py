@@ -47,9 +47,11 @@ def split_invalid(frame: pl.DataFrame, event_type: str, limits: IngestLimits, no
     bad = frame.select(pl.any_horizontal([failed for failed, _ in checks]).alias("bad")).to_series()
     rejected = frame.filter(bad)
     reasons = rejected.select(
-        pl.format("{}: {}", pl.col("source_file"), pl.concat_str(
-            [pl.when(failed).then(reason) for failed, reason in checks], separator="; ", ignore_nulls=True
-        ))
+        pl.format(
+            "{}: {}",
+            pl.col("source_file"),
+            pl.concat_str([pl.when(failed).then(reason) for failed, reason in checks], separator="; ", ignore_nulls=True),
+        )
     ).to_series()
     rows = [
         quarantine_row(record.pop("source_file"), event_type, reason, record, limits.max_string_bytes)
@@ -71,8 +73,12 @@ def _all_pass(frame: pl.DataFrame, limits: IngestLimits, now: datetime) -> bool:
         pl.max_horizontal([pl.col(n).str.len_bytes().max() for n in strings] or [pl.lit(0)]).alias("longest"),
     ).row(0, named=True)
     return (
-        stats["nulls"] == 0 and (stats["shortest"] or 0) > 0 and stats["earliest"] is not None
-        and first <= stats["earliest"] and stats["latest"] <= last and (stats["longest"] or 0) <= limits.max_string_bytes
+        stats["nulls"] == 0
+        and (stats["shortest"] or 0) > 0
+        and stats["earliest"] is not None
+        and first <= stats["earliest"]
+        and stats["latest"] <= last
+        and (stats["longest"] or 0) <= limits.max_string_bytes
     )
 
 
@@ -87,8 +93,9 @@ def _checks(frame: pl.DataFrame, limits: IngestLimits, now: datetime) -> list[tu
         for name in REQUIRED_FIELDS
     }
     absent = pl.concat_str([pl.when(m).then(pl.lit(name)) for name, m in missing.items()], separator=", ", ignore_nulls=True)
-    checks = [(pl.any_horizontal(list(missing.values())),
-               pl.format("record without {}; expected a non-empty id, time and user_id", absent))]
+    checks = [
+        (pl.any_horizontal(list(missing.values())), pl.format("record without {}; expected a non-empty id, time and user_id", absent))
+    ]
     checks += _time_checks(limits, now)
     checks += _string_checks(frame, limits.max_string_bytes)
     return checks
@@ -101,17 +108,29 @@ def _time_checks(limits: IngestLimits, now: datetime) -> list[tuple[pl.Expr, pl.
     ceiling = datetime.fromtimestamp(last, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     hours = limits.future_margin / timedelta(hours=1)
     return [
-        ((seconds < first).fill_null(False),
-         pl.format(f"time {{}} (UNIX seconds) is before {floor}; expected an event time from the floor on (ENGAGEMENT_EVENT_TIME_FLOOR)", seconds)),
-        ((seconds > last).fill_null(False),
-         pl.format(f"time {{}} (UNIX seconds) is after {ceiling}; expected at most {hours:g} h after the ingestion time (ENGAGEMENT_EVENT_TIME_FUTURE_HOURS)", seconds)),
+        (
+            (seconds < first).fill_null(False),
+            pl.format(
+                f"time {{}} (UNIX seconds) is before {floor}; expected an event time from the floor on (ENGAGEMENT_EVENT_TIME_FLOOR)",
+                seconds,
+            ),
+        ),
+        (
+            (seconds > last).fill_null(False),
+            pl.format(
+                f"time {{}} (UNIX seconds) is after {ceiling}; expected at most {hours:g} h after the ingestion time (ENGAGEMENT_EVENT_TIME_FUTURE_HOURS)",
+                seconds,
+            ),
+        ),
     ]
 
 
 def _string_checks(frame: pl.DataFrame, limit: int) -> list[tuple[pl.Expr, pl.Expr]]:
     return [
-        ((pl.col(name).str.len_bytes() > limit).fill_null(False),
-         pl.format(f"field {name} is {{}} bytes; expected at most {limit} (ENGAGEMENT_MAX_STRING_BYTES)", pl.col(name).str.len_bytes()))
+        (
+            (pl.col(name).str.len_bytes() > limit).fill_null(False),
+            pl.format(f"field {name} is {{}} bytes; expected at most {limit} (ENGAGEMENT_MAX_STRING_BYTES)", pl.col(name).str.len_bytes()),
+        )
         for name in _string_fields(frame)
     ]
 

@@ -21,16 +21,32 @@ MESSAGE_CHANNELS: dict[str, str] = {
 
 MESSAGE_ACTIONS: dict[str, tuple[str, ...]] = {
     "email": (
-        "Send", "Delivery", "Bounce", "SoftBounce", "Open", "Click", "Unsubscribe",
-        "MarkAsSpam", "Abort", "Retry", "Deferral",
+        "Send",
+        "Delivery",
+        "Bounce",
+        "SoftBounce",
+        "Open",
+        "Click",
+        "Unsubscribe",
+        "MarkAsSpam",
+        "Abort",
+        "Retry",
+        "Deferral",
     ),
     "pushnotification": ("Send", "Bounce", "Open", "IosForeground", "Abort", "Retry"),
     "inappmessage": ("Impression", "Click", "Abort"),
     "contentcard": ("Send", "Impression", "Click", "Dismiss", "Abort"),
     "webhook": ("Send", "Failure", "Abort", "Retry"),
     "sms": (
-        "Send", "CarrierSend", "Delivery", "Rejection", "DeliveryFailure",
-        "ShortLinkClick", "InboundReceive", "Abort", "Retry",
+        "Send",
+        "CarrierSend",
+        "Delivery",
+        "Rejection",
+        "DeliveryFailure",
+        "ShortLinkClick",
+        "InboundReceive",
+        "Abort",
+        "Retry",
     ),
     "whatsapp": ("Send", "Delivery", "Read", "Failure", "Click", "InboundReceive", "Abort", "Retry"),
 }
@@ -71,7 +87,7 @@ def is_ingested(event_type: str) -> bool:
 
 def event_type_from_schema_name(schema_name: str | None) -> str | None:
     if schema_name and schema_name.startswith(SCHEMA_NAME_PREFIX):
-        return schema_name[len(SCHEMA_NAME_PREFIX):]
+        return schema_name[len(SCHEMA_NAME_PREFIX) :]
     return None
 
 

@@ -31,9 +31,7 @@ class GenerationSummary:
     catalog_paths: list[Path]
 
 
-def generate_landing_zone(
-    out: Path, start: dt.date, days: int, events_per_day: int, seed: int = 7
-) -> GenerationSummary:
+def generate_landing_zone(out: Path, start: dt.date, days: int, events_per_day: int, seed: int = 7) -> GenerationSummary:
     """Generate `days` days of Currents files from `start` (UTC) under `out`, ~`events_per_day` events a day.
 
     `events` counts distinct events; `duplicates` the extra copies written. Re-running with the

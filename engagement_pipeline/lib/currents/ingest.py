@@ -42,13 +42,25 @@ QUARANTINE_TABLE = "currents_quarantine"
 MIGRATIONS_TABLE = "engagement_migrations"
 ONE_ROW_PER_EVENT = "raw_currents_events: one row per event"
 MANIFEST_COLUMNS = {
-    "object_key": "varchar", "etag": "varchar", "size_bytes": "bigint", "event_type": "varchar",
-    "status": "varchar", "rows_loaded": "bigint", "rows_quarantined": "bigint", "error": "varchar",
-    "min_event_date": "date", "max_event_date": "date", "loaded_at": "timestamp",
+    "object_key": "varchar",
+    "etag": "varchar",
+    "size_bytes": "bigint",
+    "event_type": "varchar",
+    "status": "varchar",
+    "rows_loaded": "bigint",
+    "rows_quarantined": "bigint",
+    "error": "varchar",
+    "min_event_date": "date",
+    "max_event_date": "date",
+    "loaded_at": "timestamp",
 }
 QUARANTINE_COLUMNS = {
-    "source_file": "varchar", "event_type": "varchar", "event_id": "varchar", "reason": "varchar",
-    "record_json": "varchar", "quarantined_at": "timestamp",
+    "source_file": "varchar",
+    "event_type": "varchar",
+    "event_id": "varchar",
+    "reason": "varchar",
+    "record_json": "varchar",
+    "quarantined_at": "timestamp",
 }
 FLUSH_ROWS = 250_000
 NOT_AVRO = "skipped: not an Avro file (expected a name ending in .avro, any case)"
@@ -86,11 +98,13 @@ def _migrate_to_one_row_per_event(conn: sa.Connection) -> None:
     if done:
         return
     row = "rowid" if conn.dialect.name == "duckdb" else "ctid"
-    conn.execute(sa.text(
-        f"delete from {RAW_TABLE} where {row} in (select {row} from ("
-        f"select {row}, row_number() over (partition by event_id, event_type order by loaded_at, source_file) as copy_number"
-        f" from {RAW_TABLE}) as copies where copy_number > 1)"
-    ))
+    conn.execute(
+        sa.text(
+            f"delete from {RAW_TABLE} where {row} in (select {row} from ("
+            f"select {row}, row_number() over (partition by event_id, event_type order by loaded_at, source_file) as copy_number"
+            f" from {RAW_TABLE}) as copies where copy_number > 1)"
+        )
+    )
     conn.execute(
         sa.text(f"insert into {MIGRATIONS_TABLE} (name, applied_at) values (:n, :at) on conflict do nothing"),
         {"n": ONE_ROW_PER_EVENT, "at": datetime.now(timezone.utc).replace(tzinfo=None)},
@@ -101,10 +115,7 @@ def pending_objects(conn: sa.Connection, store: ObjectStore) -> list[StoredObjec
     """Every object of the landing zone without a manifest row for its key and etag, except the
     message catalog's files (read by `braze_catalog`) and folder markers."""
     done = {(k, e) for k, e in conn.execute(sa.text(f"select object_key, etag from {MANIFEST_TABLE}"))}
-    return [
-        obj for obj in store.list()
-        if (obj.key, obj.etag) not in done and not is_catalog_file(obj.key) and not obj.key.endswith("/")
-    ]
+    return [obj for obj in store.list() if (obj.key, obj.etag) not in done and not is_catalog_file(obj.key) and not obj.key.endswith("/")]
 
 
 def is_avro_key(key: str) -> bool:
@@ -168,8 +179,12 @@ def _decoded(store: ObjectStore, pending: list[StoredObject], workers: int) -> I
 
 
 def _flush(
-    engine: sa.Engine, batch: list[tuple[StoredObject, DecodedFile | None, str | None]], *,
-    summary: IngestSummary, limits: IngestLimits, started: datetime,
+    engine: sa.Engine,
+    batch: list[tuple[StoredObject, DecodedFile | None, str | None]],
+    *,
+    summary: IngestSummary,
+    limits: IngestLimits,
+    started: datetime,
 ) -> None:
     """Write one batch of files in one transaction: their events, a manifest row each, their quarantined records."""
     if not batch:
@@ -202,9 +217,18 @@ def _flush(
 def _file_outcome(obj: StoredObject, decoded: DecodedFile | None, error: str | None, summary: IngestSummary) -> tuple[dict, list[dict]]:
     """A file's manifest row (status and why) and its quarantine rows; counts it in the summary."""
     event_type = decoded.event_type if decoded else None
-    row = {"object_key": obj.key, "etag": obj.etag, "size_bytes": obj.size, "event_type": event_type,
-           "status": "loaded", "error": error, "rows_loaded": 0, "rows_quarantined": 0,
-           "min_event_date": None, "max_event_date": None}
+    row = {
+        "object_key": obj.key,
+        "etag": obj.etag,
+        "size_bytes": obj.size,
+        "event_type": event_type,
+        "status": "loaded",
+        "error": error,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "min_event_date": None,
+        "max_event_date": None,
+    }
     if error is not None:
         summary.files_quarantined += 1
         return row | {"status": "quarantined"}, [quarantine_row(obj.key, event_type, error, None)]
@@ -252,9 +276,11 @@ def _loaded_ids(conn: sa.Connection, ids: pl.DataFrame) -> pl.DataFrame:
         with arrow_view(conn, "_batch_ids", ids):
             rows = conn.execute(sa.text(query), params).fetchall()
     else:
-        conn.execute(sa.text(
-            "create temporary table if not exists _batch_ids (event_id varchar, event_type varchar, event_date date) on commit drop"
-        ))
+        conn.execute(
+            sa.text(
+                "create temporary table if not exists _batch_ids (event_id varchar, event_type varchar, event_date date) on commit drop"
+            )
+        )
         conn.execute(sa.text("truncate _batch_ids"))
         bulk_load(conn, "_batch_ids", ids)
         rows = conn.execute(sa.text(query), params).fetchall()
@@ -266,7 +292,9 @@ def _account(manifest: list[dict], quarantine: list[dict], events: pl.DataFrame 
     rejected = Counter(q["source_file"] for q in quarantine if q["record_json"] is not None)
     per_file = {}
     if events is not None and events.height:
-        stats = events.group_by("source_file").agg(pl.len().alias("n"), pl.col("event_date").min().alias("lo"), pl.col("event_date").max().alias("hi"))
+        stats = events.group_by("source_file").agg(
+            pl.len().alias("n"), pl.col("event_date").min().alias("lo"), pl.col("event_date").max().alias("hi")
+        )
         per_file = {r["source_file"]: r for r in stats.iter_rows(named=True)}
         summary.days_touched.update(events["event_date"].unique().to_list())
         for event_type, n in events.group_by("event_type").len().iter_rows():

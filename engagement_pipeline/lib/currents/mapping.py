@@ -60,7 +60,6 @@ def _add(mapped: MappedBatch, canonical: pl.DataFrame, quarantined: list[dict]) 
     mapped.quarantined.extend(quarantined)
 
 
-
 def _failing_field(exc: BaseException) -> str:
     """The field polars' error names: `in column 'time'`, or the failing expression's `col("campaign_id")`."""
     found = re.search(r"column '([^']+)'", str(exc)) or re.search(r'col\("([^"]+)"\)', str(exc))

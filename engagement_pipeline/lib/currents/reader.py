@@ -51,16 +51,38 @@ def skip_reason(event_type: str | None) -> str | None:
 
 
 _PASS_THROUGH = (
-    "user_id", "external_user_id", "campaign_id", "campaign_name", "message_variation_id",
-    "message_variation_name", "canvas_id", "canvas_name", "canvas_variation_id",
-    "canvas_variation_name", "canvas_step_id", "canvas_step_name", "dispatch_id", "send_id",
-    "platform", "url", "link_id", "link_alias", "button_id", "button_string", "bounce_reason",
-    "mailbox_provider", "timezone",
+    "user_id",
+    "external_user_id",
+    "campaign_id",
+    "campaign_name",
+    "message_variation_id",
+    "message_variation_name",
+    "canvas_id",
+    "canvas_name",
+    "canvas_variation_id",
+    "canvas_variation_name",
+    "canvas_step_id",
+    "canvas_step_name",
+    "dispatch_id",
+    "send_id",
+    "platform",
+    "url",
+    "link_id",
+    "link_alias",
+    "button_id",
+    "button_string",
+    "bounce_reason",
+    "mailbox_provider",
+    "timezone",
 )
 _CAMPAIGN_FIELDS = ("campaign_id", "campaign_name", "message_variation_id", "message_variation_name")
 _CANVAS_FIELDS = (
-    "canvas_id", "canvas_name", "canvas_variation_id", "canvas_variation_name",
-    "canvas_step_id", "canvas_step_name",
+    "canvas_id",
+    "canvas_name",
+    "canvas_variation_id",
+    "canvas_variation_name",
+    "canvas_step_id",
+    "canvas_step_name",
 )
 
 

@@ -16,18 +16,14 @@ SCHEMA_NAME_PREFIX = "dataexport.S3.inner."
 _GROUPS: dict[str, str] = {
     "@campaign": "campaign_id? campaign_name? message_variation_id? message_variation_name?",
     "@canvas": "canvas_id? canvas_name? canvas_variation_id? canvas_variation_name? canvas_step_id? canvas_step_name?",
-    "@ids": (
-        "campaign_id? message_variation_id? canvas_id? canvas_variation_id? canvas_step_id? "
-        "canvas_step_message_variation_id?"
-    ),
+    "@ids": ("campaign_id? message_variation_id? canvas_id? canvas_variation_id? canvas_step_id? canvas_step_message_variation_id?"),
     "@names": "campaign_name? message_variation_name? canvas_name? canvas_variation_name? canvas_step_name?",
 }
 
 _FIELDS: dict[str, str] = {
     # Not in the sample files: written from Braze's Currents glossary (Cloud Storage tab); the order is ours.
     "users.behaviors.app.SessionStart": (
-        "id user_id external_user_id? app_group_id? time:int app_id session_id platform? os_version? device_model? "
-        "device_id?"
+        "id user_id external_user_id? app_group_id? time:int app_id session_id platform? os_version? device_model? device_id?"
     ),
     "users.campaigns.Conversion": (
         "id user_id external_user_id? app_id? time:int timezone? campaign_id campaign_name? message_variation_id? "
@@ -131,8 +127,7 @@ _FIELDS: dict[str, str] = {
         "sending_ip? ip_pool? bounce_reason? esp? from_domain? app_group_id?"
     ),
     "users.messages.email.Unsubscribe": (
-        "id user_id dispatch_id? external_user_id? time:int timezone? @campaign email_address @canvas send_id? "
-        "ip_pool? app_group_id?"
+        "id user_id dispatch_id? external_user_id? time:int timezone? @campaign email_address @canvas send_id? ip_pool? app_group_id?"
     ),
     "users.messages.inappmessage.Abort": (
         "abort_log? abort_type? ad_id? ad_id_type? ad_tracking_enabled:boolean? app_group_id? app_id? browser? "
@@ -205,8 +200,7 @@ _FIELDS: dict[str, str] = {
         "is_sms_fallback:boolean?"
     ),
     "users.messages.sms.Retry": (
-        "app_group_id? external_user_id? id time:int user_id @ids subscription_group_id? retry_type? retry_log? "
-        "@names"
+        "app_group_id? external_user_id? id time:int user_id @ids subscription_group_id? retry_type? retry_log? @names"
     ),
     "users.messages.sms.Send": (
         "id user_id dispatch_id? external_user_id? time:int timezone? @campaign to_phone_number? "
@@ -234,8 +228,7 @@ _FIELDS: dict[str, str] = {
         "timezone? language? retry_type? retry_log? @names"
     ),
     "users.messages.webhook.Send": (
-        "id user_id external_user_id? time:int timezone? @campaign @canvas send_id? message_extras? app_group_id? "
-        "dispatch_id?"
+        "id user_id external_user_id? time:int timezone? @campaign @canvas send_id? message_extras? app_group_id? dispatch_id?"
     ),
     "users.messages.whatsapp.Abort": (
         "id time:long to_phone_number? user_id external_user_id? device_id? timezone? app_group_id? "
@@ -243,8 +236,7 @@ _FIELDS: dict[str, str] = {
         "abort_log? bsuid?"
     ),
     "users.messages.whatsapp.Click": (
-        "id user_id external_user_id? device_id? app_group_id? time:int timezone? @ids url short_url user_agent? "
-        "user_phone_number? @names"
+        "id user_id external_user_id? device_id? app_group_id? time:int timezone? @ids url short_url user_agent? user_phone_number? @names"
     ),
     "users.messages.whatsapp.Delivery": (
         "id time:long to_phone_number? user_id external_user_id? device_id? timezone? from_phone_number app_group_id? "
@@ -277,7 +269,6 @@ _FIELDS: dict[str, str] = {
         "canvas_step_name? canvas_step_message_variation_id? dispatch_id? message_extras? send_id? flow_id? "
         "template_name? message_id? bsuid?"
     ),
-
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(_FIELDS)
@@ -298,7 +289,7 @@ class Field:
 
 def _parse_type(text: str) -> str | dict:
     if text.startswith("array<") and text.endswith(">"):
-        items = text[len("array<"):-1]
+        items = text[len("array<") : -1]
         return {"type": "array", "items": ["null", items[1:]] if items.startswith("?") else items}
     return text
 

@@ -38,9 +38,7 @@ def send_alert(
     if not recipients:
         log(f"alert not sent, ENGAGEMENT_ALERT_RECIPIENTS is empty: {subject}")
         return None
-    msg = render_alert_email(
-        subject=subject, recipients=recipients, sender=mailer.sender, headline=headline, details=details, link=link
-    )
+    msg = render_alert_email(subject=subject, recipients=recipients, sender=mailer.sender, headline=headline, details=details, link=link)
     try:
         return mailer.send(msg)
     except MailDeliveryError as exc:

@@ -87,8 +87,13 @@ class DeliveryContext:
 def _alert(ctx: DeliveryContext, subject: str, headline: str, details: dict) -> None:
     try:
         send_alert(
-            ctx.mailer, ctx.settings.alerts_to, subject=subject, headline=headline, details=details,
-            fallback_dir=outbox_folder(ctx.mailer, ctx.settings.home), log=ctx.log,
+            ctx.mailer,
+            ctx.settings.alerts_to,
+            subject=subject,
+            headline=headline,
+            details=details,
+            fallback_dir=outbox_folder(ctx.mailer, ctx.settings.home),
+            log=ctx.log,
         )
     except MailDeliveryError as exc:
         ctx.log(f"alert {subject!r} could not be sent or written to the outbox: {exc}")
@@ -187,8 +192,14 @@ def deliver(
     links = tuple({"name": f.name, "url": f.url, "expires_at": output.expires_at.isoformat()} for f in output.files)
     earlier = prior.attempts if prior is not None and prior.status in ("failed", "retrying") else 0
     record = DeliveryRecord(
-        due.key, request.report_id, due.at, "held", request.run_id,
-        recipients=defn.recipients, attempts=earlier, links=links,
+        due.key,
+        request.report_id,
+        due.at,
+        "held",
+        request.run_id,
+        recipients=defn.recipients,
+        attempts=earlier,
+        links=links,
     )
     try:
         return _attempt(ctx, record, prior, defn, output)
@@ -252,15 +263,17 @@ def _failed_send(
     window = timedelta(hours=ctx.settings.delivery_retry_hours)
     retry_at = next_attempt(since, ctx.now, window) if exc.transient else None
     if retry_at is not None:
-        pending = replace(
-            record, status="retrying", error=str(exc), failing_since=since, next_attempt_at=retry_at, updated_at=ctx.now
-        )
+        pending = replace(record, status="retrying", error=str(exc), failing_since=since, next_attempt_at=retry_at, updated_at=ctx.now)
         _write(ctx.engine, pending)
         ctx.log(f"{record.due_key}: {exc}; next attempt at {iso_utc(retry_at)} (retrying until {iso_utc(since + window)})")
         return DeliveryOutcome("retrying", pending, period=period)
     failed = replace(
-        record, status="failed", error=str(exc), failing_since=since if exc.transient else None,
-        next_attempt_at=None, updated_at=ctx.now,
+        record,
+        status="failed",
+        error=str(exc),
+        failing_since=since if exc.transient else None,
+        next_attempt_at=None,
+        updated_at=ctx.now,
     )
     _write(ctx.engine, failed)
     ctx.log(f"{record.due_key} failed: {exc}")

@@ -16,9 +16,7 @@ def _error(event: dg.DagsterEvent) -> str:
     return data.error.message.strip()[:MAX_ERROR_CHARS]
 
 
-def failure_alert(
-    run: dg.DagsterRun, run_message: str | None, step_failures: Sequence[dg.DagsterEvent]
-) -> tuple[str, str, dict[str, str]]:
+def failure_alert(run: dg.DagsterRun, run_message: str | None, step_failures: Sequence[dg.DagsterEvent]) -> tuple[str, str, dict[str, str]]:
     """(subject, headline, details) describing the failed run."""
     partition = run.tags.get("dagster/partition") or ""
     where = f" ({partition})" if partition else ""

@@ -42,9 +42,7 @@ def unbuilt_days(instance: dg.DagsterInstance, days: list[date], asset: dg.Asset
     return [day for day in days if day.isoformat() not in built and (first is None or day.isoformat() > first)]
 
 
-def hold_reasons(
-    instance: dg.DagsterInstance, period_start: date, period_end: date, due_at: datetime, tz: str
-) -> list[str]:
+def hold_reasons(instance: dg.DagsterInstance, period_start: date, period_end: date, due_at: datetime, tz: str) -> list[str]:
     """Why the report must wait (missing data, failed blocking checks); empty when it may be sent."""
     from engagement_pipeline.lib.quality.gate import failed_blocking_checks
 

@@ -56,8 +56,7 @@ def new_files(objects: Iterable[StoredObject], cursor: LandingCursor) -> tuple[l
     fresh = [
         item
         for item in objects
-        if _complete(item.key)
-        and (item.modified > cursor.modified or (item.modified == cursor.modified and item.key not in cursor.keys))
+        if _complete(item.key) and (item.modified > cursor.modified or (item.modified == cursor.modified and item.key not in cursor.keys))
     ]
     if not fresh:
         return [], cursor
@@ -76,9 +75,7 @@ def unloaded_files(conn: sa.Connection, store: ObjectStore) -> list[StoredObject
     return pending_objects(conn, store)
 
 
-def first_look(
-    objects: Iterable[StoredObject], unloaded: Iterable[StoredObject]
-) -> tuple[list[StoredObject], LandingCursor]:
+def first_look(objects: Iterable[StoredObject], unloaded: Iterable[StoredObject]) -> tuple[list[StoredObject], LandingCursor]:
     """For a sensor without a cursor: the files to ingest (``unloaded``) and a cursor past ``objects``."""
     _, cursor = new_files(objects, LandingCursor())
     fresh = sorted((item for item in unloaded if _complete(item.key)), key=lambda item: (item.modified, item.key))

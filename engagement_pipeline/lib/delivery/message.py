@@ -18,10 +18,7 @@ from engagement_pipeline.lib.reports.outputs import ReportOutput
 def report_links(output: ReportOutput) -> list[ReportLink]:
     """One link per file; web links expire with the output, local paths do not."""
     expires = output.expires_at.replace(tzinfo=UTC) if output.expires_at.tzinfo is None else output.expires_at
-    return [
-        ReportLink(f.name, f.url, expires if urlsplit(f.url).scheme in ("http", "https") else None, f.size_bytes)
-        for f in output.files
-    ]
+    return [ReportLink(f.name, f.url, expires if urlsplit(f.url).scheme in ("http", "https") else None, f.size_bytes) for f in output.files]
 
 
 def _selection(conn: sa.Connection, defn: ReportDefinition) -> ResolvedSelection:
@@ -38,9 +35,7 @@ def outside_domains(recipients: tuple[str, ...], allowed: list[str]) -> list[str
     return [r for r in recipients if r.rsplit("@", 1)[-1].lower() not in allowed]
 
 
-def build_report_email(
-    conn: sa.Connection, defn: ReportDefinition, output: ReportOutput, sender: str
-) -> EmailMessage:
+def build_report_email(conn: sa.Connection, defn: ReportDefinition, output: ReportOutput, sender: str) -> EmailMessage:
     numbers = email_numbers(conn, defn, _selection(conn, defn), output.period_start, output.period_end)
     generated = output.generated_at.replace(tzinfo=UTC) if output.generated_at.tzinfo is None else output.generated_at
     return render_report_email(

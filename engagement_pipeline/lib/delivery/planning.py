@@ -108,9 +108,7 @@ def start_cursor(
     return cursor
 
 
-def plan_tick(
-    definitions: Iterable[ReportDefinition], cursor: dict[str, str], now: datetime, partitions: Iterable[str]
-) -> TickPlan:
+def plan_tick(definitions: Iterable[ReportDefinition], cursor: dict[str, str], now: datetime, partitions: Iterable[str]) -> TickPlan:
     """The deliveries due at ``now`` and the cursor after requesting them."""
     existing = set(partitions)
     plan = TickPlan(cursor=dict(cursor))

@@ -104,6 +104,4 @@ def evaluate_report_schedule(
     requests += _retries(context.instance, by_id, now)
     additions = [report_partitions.build_add_request(plan.missing_partitions)] if plan.missing_partitions else []
     skip = None if requests else f"nothing due at {now:%Y-%m-%d %H:%M} UTC for {len(good)} report definition(s)"
-    return dg.SensorResult(
-        run_requests=requests, dynamic_partitions_requests=additions, cursor=dump_cursor(plan.cursor), skip_reason=skip
-    )
+    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=additions, cursor=dump_cursor(plan.cursor), skip_reason=skip)

@@ -24,8 +24,16 @@ from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
 from engagement_pipeline.lib.stat_catalog import CHANNELS, STAT_CATALOG, base_stats_needed
 
 DEFAULT_HEADLINE = (
-    "sent", "delivered", "opens", "direct_opens", "impressions", "clicks",
-    "delivery_rate", "open_rate", "direct_open_rate", "click_rate",
+    "sent",
+    "delivered",
+    "opens",
+    "direct_opens",
+    "impressions",
+    "clicks",
+    "delivery_rate",
+    "open_rate",
+    "direct_open_rate",
+    "click_rate",
 )
 MAX_COLUMNS = 7
 
@@ -58,9 +66,7 @@ def headline_stats(defn: ReportDefinition, channels: Sequence[str]) -> list[str]
     return chosen[:MAX_COLUMNS] or ["sent"]
 
 
-def _daily(
-    conn: sa.Connection, selection: ResolvedSelection, start: date, end: date, stats: list[str], tz: str
-) -> pd.DataFrame:
+def _daily(conn: sa.Connection, selection: ResolvedSelection, start: date, end: date, stats: list[str], tz: str) -> pd.DataFrame:
     """``stats`` summed per local day (``event_date``) and channel over the selection's messages."""
     days = [Period(start + timedelta(days=i), start + timedelta(days=i)) for i in range((end - start).days + 1)]
     frames = []
@@ -79,9 +85,7 @@ def _row(stats: Sequence[str], channel: str, totals: pd.Series) -> list[object]:
     return [stat_value(stat, channel, values) for stat in stats]
 
 
-def email_numbers(
-    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date
-) -> EmailNumbers:
+def email_numbers(conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date) -> EmailNumbers:
     """Headline stats per channel for ``start..end`` and the key stat per report period."""
     stats = headline_stats(defn, selection.channels)
     key_stat = stats[0]

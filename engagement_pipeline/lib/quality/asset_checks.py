@@ -26,8 +26,13 @@ def result_metadata(outcome: CheckOutcome) -> dict:
     check = outcome.check
     table = pd.DataFrame(
         [
-            {"expectation": e.spec.label, "severity": e.spec.severity, "result": "passed" if e.success else "FAILED",
-             "observed": e.observed, "why": e.spec.why}
+            {
+                "expectation": e.spec.label,
+                "severity": e.spec.severity,
+                "result": "passed" if e.success else "FAILED",
+                "observed": e.observed,
+                "why": e.spec.why,
+            }
             for e in sorted(outcome.expectations, key=lambda e: e.success)
         ]
     )

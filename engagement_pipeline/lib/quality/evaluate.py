@@ -50,9 +50,15 @@ def evaluate_check(
         if check.target not in PROFILES:
             raise SuiteError(f"{where}: unknown target {check.target!r}; known: rows, {', '.join(sorted(PROFILES))}")
         context = ProfileContext(
-            conn=conn, asset=check.asset, where=where, params=check.params, start=start, end=end,
+            conn=conn,
+            asset=check.asset,
+            where=where,
+            params=check.params,
+            start=start,
+            end=end,
             partition_by=model.partition_by if model and model.partition_by else "event_date",
-            grain=model.unique_key if model else (), settings=settings,
+            grain=model.unique_key if model else (),
+            settings=settings,
         )
         found = PROFILES[check.target](context)
     return evaluate_profile(check, found, parameters, start, end)
@@ -64,9 +70,7 @@ def _days(start: date | None, end: date | None) -> list[str]:
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days)]
 
 
-def evaluate_profile(
-    check: CheckSpec, found: Profile, parameters: dict[str, Any], start: date | None, end: date | None
-) -> CheckOutcome:
+def evaluate_profile(check: CheckSpec, found: Profile, parameters: dict[str, Any], start: date | None, end: date | None) -> CheckOutcome:
     frame = found.frame
     missing = [c for s in check.expectations for c in columns_of(s) if c not in frame.columns]
     if missing:

@@ -68,8 +68,13 @@ class CheckOutcome:
         """One entry per failed expectation and day (the first MAX_FAILURES_LISTED by day): the day, the
         expectation, its severity, what it asks for and what that day's data showed."""
         found = [
-            {"day": day, "severity": e.spec.severity, "expectation": e.spec.label, "expected": e.spec.expected,
-             "observed": e.observed_by_day.get(day, e.observed)}
+            {
+                "day": day,
+                "severity": e.spec.severity,
+                "expectation": e.spec.label,
+                "expected": e.spec.expected,
+                "observed": e.observed_by_day.get(day, e.observed),
+            }
             for e in self.failed
             for day in e.failed_days or [""]
         ]

@@ -98,18 +98,15 @@ def funnel_window(ctx: ProfileContext) -> Profile:
     outcomes = " + ".join(identifiers(ctx, param(ctx, "outcomes", list), ctx.asset))
     day = ctx.partition_by
     keys = identifiers(ctx, [k for k in ctx.grain if k != day], ctx.asset)
-    on = " and ".join(
-        [f"s.{k} = w.{k}" for k in keys]
-        + [f"s.{day} <= w.{day}", f"s.{day} >= w.{day} - cast(:lookback_days as integer)"]
-    )
+    on = " and ".join([f"s.{k} = w.{k}" for k in keys] + [f"s.{day} <= w.{day}", f"s.{day} >= w.{day} - cast(:lookback_days as integer)"])
     grouped = ", ".join([f"w.{day}", *(f"w.{k}" for k in keys), "w.outcomes"])
     sql = f"""
         with window_rows as (
-            select {', '.join([day, *keys])}, {outcomes} as outcomes
+            select {", ".join([day, *keys])}, {outcomes} as outcomes
             from {ctx.asset} where {window_sql(ctx)} and {outcomes} > 0
         ),
         earlier as (
-            select {', '.join([day, *keys])}, {sends} as sends
+            select {", ".join([day, *keys])}, {sends} as sends
             from {ctx.asset} where {day} >= :lookback_start and {day} < :end_date
         )
         select {grouped}, cast(coalesce(sum(s.sends), 0) as bigint) as sends_in_window

@@ -91,7 +91,7 @@ def daily_event_volume(ctx: ProfileContext) -> Profile:
     grid = grid.reindex(days, fill_value=0)
     rows = []
     for position in range(trailing, len(days)):
-        medians = grid.iloc[position - trailing: position].median()
+        medians = grid.iloc[position - trailing : position].median()
         for channel, median in medians.items():
             if median >= minimum:
                 events = int(grid.iloc[position][channel])

@@ -55,8 +55,7 @@ def evaluate_rows(
     table_columns = _table_columns(conn, check.asset)
     known = set(table_columns) | set(check.derived_columns)
     resolved = [
-        {k: resolve_parameters(v, parameters, f"{where}: {spec.label}") for k, v in spec.kwargs.items()}
-        for spec in check.expectations
+        {k: resolve_parameters(v, parameters, f"{where}: {spec.label}") for k, v in spec.kwargs.items()} for spec in check.expectations
     ]
     predicates = [
         predicate(spec, kwargs, f"e{i}_", known, f"{where}: {spec.label}")
@@ -66,8 +65,7 @@ def evaluate_rows(
     plain_columns = [c for c in wanted if c in table_columns]
     derived = [f"{expression} as {name}" for name, expression in check.derived_columns.items()]
     base = (
-        f"select {', '.join(plain_columns + derived)} from {check.asset} "
-        f"where {partition_by} >= :start_date and {partition_by} < :end_date"
+        f"select {', '.join(plain_columns + derived)} from {check.asset} where {partition_by} >= :start_date and {partition_by} < :end_date"
     )
     values: dict[str, Any] = {"start_date": start, "end_date": end}
     for p in predicates:

@@ -184,10 +184,17 @@ def load_suite(path: Path) -> Suite:
         expectations = tuple(spec for entry in check.expectations for spec in _expand(entry))
         checks.append(
             CheckSpec(
-                asset=parsed.asset, name=check.name, description=" ".join(check.description.split()),
-                target=check.target, params=check.params, key=tuple(check.key),
-                derived_columns=check.derived_columns, additional_deps=tuple(check.additional_deps),
-                expectations=expectations, suite_file=relative, suite_version=parsed.version,
+                asset=parsed.asset,
+                name=check.name,
+                description=" ".join(check.description.split()),
+                target=check.target,
+                params=check.params,
+                key=tuple(check.key),
+                derived_columns=check.derived_columns,
+                additional_deps=tuple(check.additional_deps),
+                expectations=expectations,
+                suite_file=relative,
+                suite_version=parsed.version,
                 blocks_run=check.blocks_run,
             )
         )

@@ -48,8 +48,10 @@ def _day_lines(days: CheckDays) -> list[str]:
         (f.get("day", ""), f.get("severity", ""), f"expected {f.get('expected') or f.get('expectation')}, found {f.get('observed')}")
         for f in days.failures
     ]
-    entries += [(day, "error" if day in days.failed else "warn", days.descriptions.get(day) or "did not pass")
-                for day in (days.failed | days.warned) - detailed]
+    entries += [
+        (day, "error" if day in days.failed else "warn", days.descriptions.get(day) or "did not pass")
+        for day in (days.failed | days.warned) - detailed
+    ]
     entries.sort(key=lambda e: (e[0], e[1] != "error"))
     lines = [f"      {day or 'latest state'} {severity}: {text}" for day, severity, text in entries[:MAX_DAYS_SHOWN]]
     if len(entries) > MAX_DAYS_SHOWN:

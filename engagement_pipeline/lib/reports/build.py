@@ -59,9 +59,7 @@ def time_frame(
     return first, last
 
 
-def _tables(
-    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, periods: list[Period]
-) -> list[ReportTable]:
+def _tables(conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, periods: list[Period]) -> list[ReportTable]:
     names = load_names(conn, selection.entries)
     tables = []
     wanted: list[tuple[MessageKind, tuple[str, ...], str]] = [

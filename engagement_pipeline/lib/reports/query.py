@@ -60,8 +60,12 @@ def calendar_cte(slices: Sequence[Slice]) -> tuple[str, dict]:
     rows, params = [], {"frame_start": slices[0].utc_date, "frame_end": slices[-1].utc_date}
     for i, piece in enumerate(slices):
         params |= {
-            f"day_{i}": piece.utc_date, f"period_{i}": piece.period_start, f"lo_{i}": piece.first_quarter,
-            f"hi_{i}": piece.end_quarter, f"am_{i}": piece.am_mask, f"pm_{i}": piece.pm_mask,
+            f"day_{i}": piece.utc_date,
+            f"period_{i}": piece.period_start,
+            f"lo_{i}": piece.first_quarter,
+            f"hi_{i}": piece.end_quarter,
+            f"am_{i}": piece.am_mask,
+            f"pm_{i}": piece.pm_mask,
         }
         rows.append(
             f"(cast(:day_{i} as date), cast(:period_{i} as date), cast(:lo_{i} as integer), cast(:hi_{i} as integer),"

@@ -27,8 +27,15 @@ from engagement_pipeline.lib.stat_catalog import CONTROL, MessageKind
 
 CAMPAIGN_COLUMNS = ("period_start", "period_end", "campaign_id", "campaign_name", "variation_id", "variation_name", "channel")
 CANVAS_COLUMNS = (
-    "period_start", "period_end", "canvas_id", "canvas_name", "canvas_variation_id", "canvas_variation_name",
-    "step_id", "step_name", "channel",
+    "period_start",
+    "period_end",
+    "canvas_id",
+    "canvas_name",
+    "canvas_variation_id",
+    "canvas_variation_name",
+    "step_id",
+    "step_name",
+    "channel",
 )
 FILE_NAMES: Mapping[MessageKind, str] = {"campaign": "campaigns.csv", "canvas": "canvases.csv"}
 CONTROL_GROUP_NAME = "Control Group"

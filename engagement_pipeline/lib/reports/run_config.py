@@ -17,7 +17,8 @@ REPORT_DELIVERY = dg.AssetKey("report_delivery")
 
 class ReportRunConfig(dg.Config):
     due_at: str | None = Field(
-        default=None, description="ISO time (UTC unless it has an offset) the report is due; its time frame is computed as of then. Default: now."
+        default=None,
+        description="ISO time (UTC unless it has an offset) the report is due; its time frame is computed as of then. Default: now.",
     )
     start: str | None = Field(default=None, description="First day of the time frame (YYYY-MM-DD), overriding the definition.")
     end: str | None = Field(default=None, description="Last day of the time frame (YYYY-MM-DD, inclusive), overriding the definition.")

@@ -80,8 +80,7 @@ class RecordEncoder:
             return _Fixed("chars", source.kind, spec.optional, chars=chars, const=head)
         vocab, base, size = self.tables.vocab(source, spec)
         entries = vocab.entries
-        return Lookup.direct(Part(names, (base,), lambda codes, n: entries[codes[base]].tolist()),
-                             entries, vocab.bad, size)
+        return Lookup.direct(Part(names, (base,), lambda codes, n: entries[codes[base]].tolist()), entries, vocab.bad, size)
 
     def _send_ids(self, spec: Field) -> Lookup:
         """send_id is a function of the message and the day it was sent (a small lookup)."""
@@ -187,7 +186,8 @@ def _merge(runs: list[Run]) -> list[Run]:
         last = out[-1] if out else None
         after = runs[i + 1] if i + 1 < len(runs) else None
         beside_lookup = (isinstance(last, Lookup) and not isinstance(after, _Fixed)) or (
-            isinstance(after, Lookup) and not isinstance(last, _Fixed))
+            isinstance(after, Lookup) and not isinstance(last, _Fixed)
+        )
         if isinstance(run, _Fixed) and run.kind == "const" and beside_lookup:
             const = run.const
             run = Lookup([Part((), (), lambda codes, n, c=const: [c] * n)], {})

@@ -34,11 +34,16 @@ def push(sim: Sim, units: Frame) -> None:
     influenced = idle & sim.chance(n, 0.06)
     later = idle & ~influenced & sim.chance(n, 0.03)
     direct = opened & ~web
-    sim.events.add(SESSION, concat([
-        sim.later({**sends, "time": sends["time"] + delay}, direct, 1, 3),
-        sim.later(sends, influenced, 60, 29 * 60),
-        sim.later(sends, later, 31 * 60, 2 * HOUR),
-    ]))
+    sim.events.add(
+        SESSION,
+        concat(
+            [
+                sim.later({**sends, "time": sends["time"] + delay}, direct, 1, 3),
+                sim.later(sends, influenced, 60, 29 * 60),
+                sim.later(sends, later, 31 * 60, 2 * HOUR),
+            ]
+        ),
+    )
     sim.convert(sends, (opened & sim.chance(n, 0.06)) | (influenced & sim.chance(n, 0.02)), 1800)
 
 

@@ -34,8 +34,11 @@ def email(sim: Sim, units: Frame) -> None:
     sim.emit("email", "SoftBounce", sim.later(sends, soft, 5, 900, bounce=soft_reason))
     delivered = ~hard & ~soft
     deferred = delivered & sim.chance(n, P_DEFERRAL)
-    sim.emit("email", "Deferral", sim.later(sends, deferred, 5, 300, deferral=sim.draw(deferred, (0.5, 0.3, 0.2)),
-                                            attempt=sim.draw(deferred, (0.6, 0.3, 0.1))))
+    sim.emit(
+        "email",
+        "Deferral",
+        sim.later(sends, deferred, 5, 300, deferral=sim.draw(deferred, (0.5, 0.3, 0.2)), attempt=sim.draw(deferred, (0.6, 0.3, 0.1))),
+    )
     delay = np.where(deferred, uniform(rng, n, 600, 3 * HOUR), lognormal(rng, n, 20, 1.0, 600))
     deliveries = follow(sends, delivered, delay[delivered])
     sim.emit("email", "Delivery", deliveries)

@@ -19,12 +19,10 @@ LINK_ALIASES = ("hero_banner", "cta_button", "product_grid", "secondary_cta", "f
 LINK_PATHS = ("sale", "shop", "new-arrivals", "account", "help", "instagram")
 LINK_COUNTS = {"email": (3, 4, 5, 6), "sms": (1,), "whatsapp": (1,)}
 SENDERS: dict[str, dict[str, str]] = {
-    "email": {"from_domain": "e.shop.example.com", "esp": "SendGrid", "ip_pool": "marketing",
-              "sending_ip": "167.89.12.41"},
+    "email": {"from_domain": "e.shop.example.com", "esp": "SendGrid", "ip_pool": "marketing", "sending_ip": "167.89.12.41"},
     "sms": {"from_phone_number": "+15550100200", "inbound_phone_number": "+15550100200"},
     "whatsapp": {"from_phone_number": "+15550100300", "inbound_phone_number": "+15550100300"},
-    "webhook": {"endpoint_url": "https://crm.example.com/api/v2/profiles", "host": "crm.example.com",
-                "url_path": "/api/v2/profiles"},
+    "webhook": {"endpoint_url": "https://crm.example.com/api/v2/profiles", "host": "crm.example.com", "url_path": "/api/v2/profiles"},
     "banner": {"banner_placement_id": "homepage_hero"},
 }
 
@@ -78,9 +76,7 @@ class MessageTable:
         name = message.values.get("campaign_name") or message.values.get("canvas_name") or ""
         slug = name.lower().replace(" ", "-")
         for k in range(count):
-            self.links["url"].append(
-                f"https://shop.example.com/{LINK_PATHS[k]}?utm_medium={message.channel}&utm_campaign={slug}"
-            )
+            self.links["url"].append(f"https://shop.example.com/{LINK_PATHS[k]}?utm_medium={message.channel}&utm_campaign={slug}")
             self.links["link_id"].append(f"{_fnv(f'{index}/{k}'):08x}")
             self.links["link_alias"].append(LINK_ALIASES[k])
             self.links["short_url"].append(f"https://brz.ai/{_fnv(f'{slug}/{index}/{k}'):08x}")
@@ -102,20 +98,29 @@ def _campaign_messages(campaign: Campaign, first_index: int) -> list[Message]:
     control_index = first_index if control else -1
     messages = []
     for variant in control + shown:
-        values = {"campaign_id": campaign.id, "campaign_name": campaign.name,
-                  "message_variation_id": variant.id, "message_variation_name": variant.name}
+        values = {
+            "campaign_id": campaign.id,
+            "campaign_name": campaign.name,
+            "message_variation_id": variant.id,
+            "message_variation_name": variant.name,
+        }
         if campaign.channel == "content_card":
             values["content_card_id"] = f"{campaign.id[:8]}-{variant.id[-12:]}"
         if campaign.channel == "whatsapp":
             values["template_name"] = "order_ready_v2"
         sendable = not variant.is_control
-        messages.append(Message(
-            campaign.channel, values, renamed, rename_at,
-            weight=campaign.audience / len(shown) if sendable else 0.0,
-            blast_hour=campaign.blast_hour if sendable and campaign.blast_hour is not None else -1,
-            control_share=campaign.control_share if sendable else 0.0,
-            control_of=control_index if sendable else -1,
-        ))
+        messages.append(
+            Message(
+                campaign.channel,
+                values,
+                renamed,
+                rename_at,
+                weight=campaign.audience / len(shown) if sendable else 0.0,
+                blast_hour=campaign.blast_hour if sendable and campaign.blast_hour is not None else -1,
+                control_share=campaign.control_share if sendable else 0.0,
+                control_of=control_index if sendable else -1,
+            )
+        )
     return messages
 
 
@@ -126,15 +131,19 @@ def build_messages(workspace: Workspace) -> MessageTable:
     for canvas in workspace.canvases:
         for variation in canvas.variations:
             for position, step in enumerate(variation.steps):
-                values = {"canvas_id": canvas.id, "canvas_name": canvas.name, "canvas_variation_id": variation.id,
-                          "canvas_variation_name": variation.name, "canvas_step_id": step.id,
-                          "canvas_step_name": step.name,
-                          "canvas_step_message_variation_id": step.message_variation_id}
+                values = {
+                    "canvas_id": canvas.id,
+                    "canvas_name": canvas.name,
+                    "canvas_variation_id": variation.id,
+                    "canvas_variation_name": variation.name,
+                    "canvas_step_id": step.id,
+                    "canvas_step_name": step.name,
+                    "canvas_step_message_variation_id": step.message_variation_id,
+                }
                 if step.channel == "content_card":
                     values["content_card_id"] = f"{canvas.id[:8]}-{step.id[-12:]}"
                 if step.channel == "whatsapp":
                     values["template_name"] = "winback_offer_v1"
                 weight = canvas.audience / len(canvas.variations) * STEP_RETENTION[position]
-                messages.append(Message(step.channel, values, weight=weight, is_canvas=True,
-                                        is_first_step=position == 0))
+                messages.append(Message(step.channel, values, weight=weight, is_canvas=True, is_first_step=position == 0))
     return MessageTable(messages)

@@ -14,18 +14,47 @@ from dataclasses import dataclass
 from engagement_pipeline.lib.currents.synth.vocab import FIELD_CODES
 
 ROW_FIELDS = ("id", "time", "dispatch_id", "send_id", "session_id")
-USER_FIELDS = ("user_id", "external_user_id", "email_address", "timezone", "country", "language", "gender",
-               "to_phone_number", "user_phone_number", "recipient_domain", "mailbox_provider")
+USER_FIELDS = (
+    "user_id",
+    "external_user_id",
+    "email_address",
+    "timezone",
+    "country",
+    "language",
+    "gender",
+    "to_phone_number",
+    "user_phone_number",
+    "recipient_domain",
+    "mailbox_provider",
+)
 EMAIL_CLIENT_FIELDS = ("device_class", "device_os", "browser", "user_agent")
-DEVICE_FIELDS = ("device_id", "platform", "os_version", "device_model", "sdk_version", "resolution", "carrier",
-                 "browser", "app_id")
+DEVICE_FIELDS = ("device_id", "platform", "os_version", "device_model", "sdk_version", "resolution", "carrier", "browser", "app_id")
 APP_FAMILIES = ("pushnotification", "inappmessage", "contentcard", "banner", "app")
 MSG_FIELDS = (
-    "campaign_id", "campaign_name", "message_variation_id", "message_variation_name", "canvas_id", "canvas_name",
-    "canvas_variation_id", "canvas_variation_name", "canvas_step_id", "canvas_step_name",
-    "canvas_step_message_variation_id", "content_card_id", "subscription_group_id", "from_phone_number",
-    "inbound_phone_number", "from_domain", "esp", "ip_pool", "sending_ip", "template_name", "endpoint_url", "host",
-    "url_path", "banner_placement_id",
+    "campaign_id",
+    "campaign_name",
+    "message_variation_id",
+    "message_variation_name",
+    "canvas_id",
+    "canvas_name",
+    "canvas_variation_id",
+    "canvas_variation_name",
+    "canvas_step_id",
+    "canvas_step_name",
+    "canvas_step_message_variation_id",
+    "content_card_id",
+    "subscription_group_id",
+    "from_phone_number",
+    "inbound_phone_number",
+    "from_domain",
+    "esp",
+    "ip_pool",
+    "sending_ip",
+    "template_name",
+    "endpoint_url",
+    "host",
+    "url_path",
+    "banner_placement_id",
 )
 
 

@@ -45,8 +45,9 @@ class Tables:
     slices: dict[tuple[str, str], slice] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.sizes.update({"msg": 2 * self.messages.count + 1, "send_day": self.days,
-                           "user": self.users.size + 1, "device": 2 * self.users.size + 1})
+        self.sizes.update(
+            {"msg": 2 * self.messages.count + 1, "send_day": self.days, "user": self.users.size + 1, "device": 2 * self.users.size + 1}
+        )
 
     def chars(self, source: Source) -> slice | None:
         """Where a fixed-width user or device attribute sits in its `fixed` matrix, else None.

@@ -15,16 +15,27 @@ import numpy as np
 from engagement_pipeline.lib.currents.synth import ids
 
 DOMAINS = (
-    "gmail.com", "yahoo.com", "outlook.com", "hotmail.fr", "orange.fr", "icloud.com", "example.org", "gmial.com",
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.fr",
+    "orange.fr",
+    "icloud.com",
+    "example.org",
+    "gmial.com",
 )
 DOMAIN_WEIGHTS = (0.34, 0.09, 0.12, 0.08, 0.1, 0.13, 0.132, 0.008)
 TYPO_DOMAIN = DOMAINS.index("gmial.com")
 ICLOUD = DOMAINS.index("icloud.com")
 MAILBOX_PROVIDERS = ("Gmail", "Yahoo", "Microsoft", "Microsoft", "Orange", "Apple", "Other", "Other")
 ZONES = (
-    ("America/New_York", "US", "en", 0.2), ("America/Chicago", "US", "en", 0.08),
-    ("America/Los_Angeles", "US", "en", 0.1), ("Europe/Paris", "FR", "fr", 0.3),
-    ("Europe/London", "GB", "en", 0.12), ("Europe/Berlin", "DE", "de", 0.1), ("Asia/Tokyo", "JP", "ja", 0.1),
+    ("America/New_York", "US", "en", 0.2),
+    ("America/Chicago", "US", "en", 0.08),
+    ("America/Los_Angeles", "US", "en", 0.1),
+    ("Europe/Paris", "FR", "fr", 0.3),
+    ("Europe/London", "GB", "en", 0.12),
+    ("Europe/Berlin", "DE", "de", 0.1),
+    ("Asia/Tokyo", "JP", "ja", 0.1),
 )
 FIRST = ("emma", "liam", "olivia", "noah", "ava", "lucas", "mia", "hugo", "lea", "jules", "sofia", "leo", "yuki")
 LAST = ("martin", "smith", "bernard", "johnson", "dubois", "brown", "muller", "garcia", "sato", "moreau", "lee")
@@ -40,7 +51,10 @@ EMAIL_CLIENTS = (
 DEVICE_VOCABS: dict[str, tuple[tuple[str | None, ...], ...]] = {
     "os_version": (("17.6.1", "18.1", "18.3.2"), ("13", "14", "15"), ("Fire OS 8",), ("Windows 10", "macOS 14.5")),
     "device_model": (
-        ("iPhone15,2", "iPhone16,1", "iPad13,4"), ("SM-S918B", "Pixel 8", "moto g54"), ("KFTRWI",), (None,),
+        ("iPhone15,2", "iPhone16,1", "iPad13,4"),
+        ("SM-S918B", "Pixel 8", "moto g54"),
+        ("KFTRWI",),
+        (None,),
     ),
     "sdk_version": (("10.3.0",), ("30.4.0",), ("30.4.0",), ("5.6.1",)),
     "resolution": (("1179x2556", "1290x2796"), ("1080x2400", "1440x3120"), ("1200x1920",), (None,)),
@@ -88,8 +102,7 @@ def _prefix_digits(prefix: bytes, values: np.ndarray, width: int) -> np.ndarray:
 
 def _phones(american: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """E.164 numbers, all 12 characters: +1 555 xxx xxxx (fictional US range) or +33 6 xx xx xx xx."""
-    return np.where(american[:, None], _prefix_digits(b"+1555", spread % 10**7, 7),
-                    _prefix_digits(b"+336", spread % 10**8, 8))
+    return np.where(american[:, None], _prefix_digits(b"+1555", spread % 10**7, 7), _prefix_digits(b"+336", spread % 10**8, 8))
 
 
 def build_users(rng: np.random.Generator, size: int, since: datetime, app_ids: dict[str, str]) -> UserPool:
@@ -103,8 +116,7 @@ def build_users(rng: np.random.Generator, size: int, since: datetime, app_ids: d
     first, last = rng.integers(0, len(FIRST), size), rng.integers(0, len(LAST), size)
     serial = rng.integers(1, 999, size)
     emails = [
-        f"{FIRST[f]}.{LAST[g]}{s}@{DOMAINS[d]}"
-        for f, g, s, d in zip(first.tolist(), last.tolist(), serial.tolist(), domain.tolist())
+        f"{FIRST[f]}.{LAST[g]}{s}@{DOMAINS[d]}" for f, g, s, d in zip(first.tolist(), last.tolist(), serial.tolist(), domain.tolist())
     ]
     phones = _phones(np.isin(zone, [0, 1, 2]), spread)
     client = (spread >> 8) % len(EMAIL_CLIENTS)

@@ -11,8 +11,7 @@ ABORTS = (
     ("rate_limit", "Messaging rate limit reached for this campaign"),
     ("frequency_capped", "User reached the workspace frequency cap"),
 )
-RETRIES = (("rate_limited", "Provider throttled the request; retrying"),
-           ("provider_timeout", "Provider timed out; retrying"))
+RETRIES = (("rate_limited", "Provider throttled the request; retrying"), ("provider_timeout", "Provider timed out; retrying"))
 HARD_BOUNCES = (
     "550 5.1.1 The email account that you tried to reach does not exist",
     "550 5.1.2 Host unknown / domain not found",
@@ -20,7 +19,9 @@ HARD_BOUNCES = (
     "552 5.2.2 Mailbox full",
 )
 SOFT_BOUNCES = (
-    "452 4.2.2 Mailbox full", "421 4.4.2 Connection timed out", "451 4.7.1 Greylisted, please try again later",
+    "452 4.2.2 Mailbox full",
+    "421 4.4.2 Connection timed out",
+    "451 4.7.1 Greylisted, please try again later",
 )
 HOST_UNKNOWN = 1
 BOUNCE_WEIGHTS = (0.7, 0.05, 0.15, 0.1)
@@ -32,21 +33,36 @@ DEFERRALS = (
 BOT_REASONS = (None, ("user_agent",), ("ip_address",))
 PUSH_BUTTONS = (("Shop now", "uri"), ("Remind me later", "close"))
 # http status, response body, terminal, retry count
-HTTP_FAILURES = ((500, "Internal Server Error", False, 0), (429, "Too Many Requests", False, 0),
-                 (404, "Not Found", True, 0), (500, "Internal Server Error", True, 3))
+HTTP_FAILURES = (
+    (500, "Internal Server Error", False, 0),
+    (429, "Too Many Requests", False, 0),
+    (404, "Not Found", True, 0),
+    (500, "Internal Server Error", True, 3),
+)
 HTTP_WEIGHTS = (0.3, 0.35, 0.25, 0.1)
-SMS_REJECTIONS = (("21610", "Attempt to send to unsubscribed recipient"), ("21211", "Invalid 'To' Phone Number"),
-                  ("30007", "Message filtered"))
-SMS_FAILURES = (("30003", "Unreachable destination handset"), ("30005", "Unknown destination handset"),
-                ("30006", "Landline or unreachable carrier"), ("30008", "Unknown error"))
+SMS_REJECTIONS = (
+    ("21610", "Attempt to send to unsubscribed recipient"),
+    ("21211", "Invalid 'To' Phone Number"),
+    ("30007", "Message filtered"),
+)
+SMS_FAILURES = (
+    ("30003", "Unreachable destination handset"),
+    ("30005", "Unknown destination handset"),
+    ("30006", "Landline or unreachable carrier"),
+    ("30008", "Unknown error"),
+)
 SMS_ERRORS = SMS_REJECTIONS + SMS_FAILURES
-WHATSAPP_ERRORS = (("131026", "Message undeliverable"), ("131047", "Re-engagement message"),
-                   ("131049", "Meta chose not to deliver"), ("131000", "Something went wrong"))
+WHATSAPP_ERRORS = (
+    ("131026", "Message undeliverable"),
+    ("131047", "Re-engagement message"),
+    ("131049", "Meta chose not to deliver"),
+    ("131000", "Something went wrong"),
+)
 SMS_REPLIES = (("Unsubscribed", "STOP", None), ("Other", "HELP", None), ("Subscribed", "START", None))
-WHATSAPP_REPLIES = (("Other", "Yes please!", "Yes please!"), ("Other", "When will it arrive?", None),
-                    ("Unsubscribed", "STOP", None))
+WHATSAPP_REPLIES = (("Other", "Yes please!", "Yes please!"), ("Other", "When will it arrive?", None), ("Unsubscribed", "STOP", None))
 CONVERSIONS = (
-    '{"type":"makes_any_purchase"}', '{"type":"performs_custom_event","custom_event_name":"added_to_cart"}',
+    '{"type":"makes_any_purchase"}',
+    '{"type":"performs_custom_event","custom_event_name":"added_to_cart"}',
 )
 
 

@@ -35,16 +35,35 @@ RENAMES = {"Black Friday Early Access": "Black Friday VIP Early Access"}
 
 # name, tags, steps as (name, channel), relative audience
 CANVAS_SPECS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], float], ...] = (
-    ("Onboarding Journey", ("onboarding",), (
-        ("Welcome Email", "email"), ("Enable Notifications", "push"), ("Getting Started Tour", "in_app_message"),
-        ("Day 7 Tips", "email")), 1.5),
-    ("Cart Recovery", ("retention", "promo"), (("Cart Reminder Email", "email"), ("Cart Reminder Push", "push"),
-                                               ("Last Chance SMS", "sms")), 1.5),
-    ("Win-back 30 Days", ("retention",), (("We Miss You Email", "email"), ("Comeback Offer Card", "content_card"),
-                                          ("Final Nudge WhatsApp", "whatsapp")), 1.0),
-    ("Post-Purchase Follow-up", ("transactional",), (
-        ("Thank You Email", "email"), ("Review Request", "email"), ("Loyalty Points Sync", "webhook"),
-        ("Cross-sell Web Push", "web_push")), 1.0),
+    (
+        "Onboarding Journey",
+        ("onboarding",),
+        (("Welcome Email", "email"), ("Enable Notifications", "push"), ("Getting Started Tour", "in_app_message"), ("Day 7 Tips", "email")),
+        1.5,
+    ),
+    (
+        "Cart Recovery",
+        ("retention", "promo"),
+        (("Cart Reminder Email", "email"), ("Cart Reminder Push", "push"), ("Last Chance SMS", "sms")),
+        1.5,
+    ),
+    (
+        "Win-back 30 Days",
+        ("retention",),
+        (("We Miss You Email", "email"), ("Comeback Offer Card", "content_card"), ("Final Nudge WhatsApp", "whatsapp")),
+        1.0,
+    ),
+    (
+        "Post-Purchase Follow-up",
+        ("transactional",),
+        (
+            ("Thank You Email", "email"),
+            ("Review Request", "email"),
+            ("Loyalty Points Sync", "webhook"),
+            ("Cross-sell Web Push", "web_push"),
+        ),
+        1.0,
+    ),
 )
 STEP_RETENTION = (1.0, 0.75, 0.55, 0.4)
 
@@ -122,16 +141,29 @@ def build_workspace(rng: np.random.Generator, start: datetime, end: datetime) ->
         if control:
             variants.append(Variant(python_uuid(rng), "Control Group", is_control=True))
         renamed = RENAMES.get(name)
-        campaigns.append(Campaign(
-            python_uuid(rng), name, renamed, rename_at if renamed else None, channel, tags, tuple(variants),
-            control, audience, blast, rename_at if renamed else _edited(rng, start),
-        ))
+        campaigns.append(
+            Campaign(
+                python_uuid(rng),
+                name,
+                renamed,
+                rename_at if renamed else None,
+                channel,
+                tags,
+                tuple(variants),
+                control,
+                audience,
+                blast,
+                rename_at if renamed else _edited(rng, start),
+            )
+        )
     canvases = []
     for name, tags, steps, audience in CANVAS_SPECS:
         variations = tuple(
-            CanvasVariation(python_uuid(rng), f"Variant {number}", tuple(
-                Step(python_uuid(rng), step_name, channel, python_uuid(rng)) for step_name, channel in steps
-            ))
+            CanvasVariation(
+                python_uuid(rng),
+                f"Variant {number}",
+                tuple(Step(python_uuid(rng), step_name, channel, python_uuid(rng)) for step_name, channel in steps),
+            )
             for number in (1, 2)
         )
         canvases.append(Canvas(python_uuid(rng), name, tags, variations, audience, _edited(rng, start)))

@@ -22,15 +22,42 @@ from engagement_pipeline.lib.currents.synth.tables import Tables
 from engagement_pipeline.lib.currents.synth.users import UserPool, build_users
 from engagement_pipeline.lib.currents.synth.workspace import CHANNELS, Workspace, build_workspace
 
-CHANNEL_SHARE = {"email": 0.62, "push": 0.08, "web_push": 0.025, "in_app_message": 0.04, "content_card": 0.04,
-                 "webhook": 0.02, "sms": 0.05, "whatsapp": 0.03, "banner": 0.005, "session": 0.05}
-AUDIENCE = {"email": "all", "push": "mobile", "web_push": "web", "in_app_message": "mobile",
-            "content_card": "mobile", "webhook": "all", "sms": "phone", "whatsapp": "phone", "banner": "web"}
-FUNNELS = ((email, ("email",)), (push, ("push", "web_push")), (in_app, ("in_app_message",)),
-           (content_card, ("content_card",)), (webhook, ("webhook",)), (sms, ("sms",)), (whatsapp, ("whatsapp",)),
-           (banner, ("banner",)))
-_DIURNAL = np.array([1.0, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.2, 2.6, 2.7, 2.6,
-                     2.5, 2.6, 2.8, 2.9, 3.0, 2.9, 2.8, 2.6, 2.3, 2.0, 1.6, 1.2])
+CHANNEL_SHARE = {
+    "email": 0.62,
+    "push": 0.08,
+    "web_push": 0.025,
+    "in_app_message": 0.04,
+    "content_card": 0.04,
+    "webhook": 0.02,
+    "sms": 0.05,
+    "whatsapp": 0.03,
+    "banner": 0.005,
+    "session": 0.05,
+}
+AUDIENCE = {
+    "email": "all",
+    "push": "mobile",
+    "web_push": "web",
+    "in_app_message": "mobile",
+    "content_card": "mobile",
+    "webhook": "all",
+    "sms": "phone",
+    "whatsapp": "phone",
+    "banner": "web",
+}
+FUNNELS = (
+    (email, ("email",)),
+    (push, ("push", "web_push")),
+    (in_app, ("in_app_message",)),
+    (content_card, ("content_card",)),
+    (webhook, ("webhook",)),
+    (sms, ("sms",)),
+    (whatsapp, ("whatsapp",)),
+    (banner, ("banner",)),
+)
+_DIURNAL = np.array(
+    [1.0, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.2, 2.6, 2.7, 2.6, 2.5, 2.6, 2.8, 2.9, 3.0, 2.9, 2.8, 2.6, 2.3, 2.0, 1.6, 1.2]
+)
 DIURNAL = _DIURNAL / _DIURNAL.sum()
 BLAST_SHARE = 0.85
 CALIBRATION_UNITS = (300, 2000)
@@ -72,8 +99,12 @@ def _calibrate(seed: int, users: UserPool, messages: MessageTable, sample: int) 
     per_unit = np.ones(messages.count)
     for m in np.flatnonzero(messages.arrays["weight"] > 0):
         msg = np.full(sample, m, dtype=np.int32)
-        units = {"time": np.zeros(len(msg), dtype=np.int64), "msg": msg,
-                 "user": _audience(users, messages, msg, rng), "disp": np.zeros(len(msg), dtype=np.int64)}
+        units = {
+            "time": np.zeros(len(msg), dtype=np.int64),
+            "msg": msg,
+            "user": _audience(users, messages, msg, rng),
+            "disp": np.zeros(len(msg), dtype=np.int64),
+        }
         sim = Sim(rng, users, messages, Events())
         run_funnels(sim, units)
         per_unit[m] = max(sim.events.total(), 1) / sample
@@ -96,8 +127,7 @@ def build_world(seed: int, start: date, days: int, events_per_day: int) -> World
         budget = events_per_day * CHANNEL_SHARE[channel] / shares
         units[rows] = budget * arrays["weight"][rows] / arrays["weight"][rows].sum() / per_unit[rows]
     tables = Tables(users, messages, workspace.app_group_id, int(begin.timestamp()) // 86_400, days)
-    return World(seed, begin, end, workspace, users, messages, tables, units,
-                 events_per_day * CHANNEL_SHARE["session"] / shares)
+    return World(seed, begin, end, workspace, users, messages, tables, units, events_per_day * CHANNEL_SHARE["session"] / shares)
 
 
 def _units(world: World, rng: np.random.Generator, hour: int) -> Frame:
@@ -106,8 +136,12 @@ def _units(world: World, rng: np.random.Generator, hour: int) -> Frame:
     share = np.where(blast < 0, DIURNAL[of_day], np.where(blast == of_day, BLAST_SHARE, (1 - BLAST_SHARE) / 23))
     msg = np.repeat(np.arange(world.messages.count, dtype=np.int32), rng.poisson(world.units_per_day * share))
     offset = np.where(blast[msg] == of_day, uniform(rng, len(msg), 0, 1200), uniform(rng, len(msg), 0, 3599))
-    return {"time": hour * 3600 + offset, "msg": msg, "user": _audience(world.users, world.messages, msg, rng),
-            "disp": (np.int64(hour) << 16) | msg}
+    return {
+        "time": hour * 3600 + offset,
+        "msg": msg,
+        "user": _audience(world.users, world.messages, msg, rng),
+        "disp": (np.int64(hour) << 16) | msg,
+    }
 
 
 def simulate_hour(world: World, hour: int) -> dict[str, Frame]:
@@ -117,9 +151,15 @@ def simulate_hour(world: World, hour: int) -> dict[str, Frame]:
     run_funnels(sim, _units(world, rng, hour))
     count = rng.poisson(world.sessions_per_day * DIURNAL[hour % 24])
     pool = world.users.audiences["mobile"]
-    sessions(sim, {"time": hour * 3600 + uniform(rng, count, 0, 3599), "msg": np.full(count, -1, dtype=np.int32),
-                   "user": pool[rng.integers(0, len(pool), size=count)],
-                   "disp": np.full(count, -1, dtype=np.int64)})
+    sessions(
+        sim,
+        {
+            "time": hour * 3600 + uniform(rng, count, 0, 3599),
+            "msg": np.full(count, -1, dtype=np.int32),
+            "user": pool[rng.integers(0, len(pool), size=count)],
+            "disp": np.full(count, -1, dtype=np.int64),
+        },
+    )
     frames = sim.events.merged()
     first = 0
     for frame in frames.values():
