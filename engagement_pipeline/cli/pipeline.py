@@ -72,8 +72,12 @@ def config() -> None:
 
 
 def demo(
-    days: int = typer.Option(14, min=1, help="Days of sample data to generate when the landing zone is empty."),
-    events_per_day: int = typer.Option(20_000, min=100),
+    days: int | None = typer.Option(
+        None,
+        min=1,
+        help="Days of sample data (ending today) to generate when the landing zone is empty; default: the longest time frame of the report definitions.",
+    ),
+    events_per_day: int | None = typer.Option(None, min=100, help="Default: about 280,000 events spread over the days."),
 ) -> None:
     """The main job on the embedded default: sample data if needed, the whole pipeline, the report files."""
     from engagement_pipeline.lib.demo import run_demo

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Callable
 
 from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.periods import resolve_time_frame
+from engagement_pipeline.lib.report_spec import ReportDefinition
 from engagement_pipeline.lib.runner import PipelineOutcome, instance, load_defs, run_pipeline
 from engagement_pipeline.lib.storage import ObjectStore
 
@@ -18,7 +20,33 @@ def _first_landed_day(store: ObjectStore) -> date | None:
     return date.fromisoformat(min(days)) if days else None
 
 
-def run_demo(*, days: int, events_per_day: int, echo: Callable[[str], None], print_checks: Callable[[PipelineOutcome], None]) -> int:
+DEMO_EVENTS = 280_000
+MIN_DAYS, MAX_DAYS = 14, 92
+
+
+def days_to_cover(definitions: list[ReportDefinition], today: date) -> int:
+    """Days of sample data ending ``today`` that cover the longest definition's time frame on ``today``.
+
+    A custom range counts from its start (up to today); a definition without a time frame needs
+    no history of its own. At least ``MIN_DAYS``, at most ``MAX_DAYS`` so the demo stays quick."""
+    needed = [(today - resolve_time_frame(d, today=today, first_event_date=None)[0]).days + 1 for d in definitions]
+    return max(MIN_DAYS, min(MAX_DAYS, max(needed, default=MIN_DAYS)))
+
+
+def _demo_size(days: int | None, events_per_day: int | None, today: date) -> tuple[int, int]:
+    """The days to generate (from the definitions unless given) and events a day (``DEMO_EVENTS`` spread over them)."""
+    if days is None:
+        from engagement_pipeline.lib.report_spec import load_definitions
+
+        cfg = defaults()
+        good, _bad = load_definitions(Path(cfg["ENGAGEMENT_REPORT_DEFS"]), default_timezone=cfg["ENGAGEMENT_TIMEZONE"])
+        days = days_to_cover(good, today)
+    return days, events_per_day or max(100, DEMO_EVENTS // days)
+
+
+def run_demo(
+    *, days: int | None, events_per_day: int | None, echo: Callable[[str], None], print_checks: Callable[[PipelineOutcome], None]
+) -> int:
     cfg = defaults()
     landing = ObjectStore(cfg["ENGAGEMENT_LANDING_URL"], endpoint_url=cfg["ENGAGEMENT_S3_ENDPOINT_URL"] or None)
     today = date.today()
@@ -29,9 +57,11 @@ def run_demo(*, days: int, events_per_day: int, echo: Callable[[str], None], pri
         if landing.is_s3:
             echo(f"the landing zone {landing.url} is empty; generate data into it with `engagement generate`")
             return 1
-        first = today - timedelta(days=days)
-        echo(f"landing zone {landing.root} is empty: generating {days} days x ~{events_per_day:,} events from {first}")
-        summary = generate_landing_zone(landing.root, first, days, events_per_day)
+        days, events_per_day = _demo_size(days, events_per_day, today)
+        first = today - timedelta(days=days - 1)
+        now = datetime.now(timezone.utc)
+        echo(f"landing zone {landing.root} is empty: generating {days} days x ~{events_per_day:,} events from {first} until now")
+        summary = generate_landing_zone(landing.root, first, days, events_per_day, until=now)
         echo(f"  wrote {summary.events:,} events in {summary.files} files")
     defs = load_defs()
     inst = instance()

@@ -31,8 +31,13 @@ class GenerationSummary:
     catalog_paths: list[Path]
 
 
-def generate_landing_zone(out: Path, start: dt.date, days: int, events_per_day: int, seed: int = 7) -> GenerationSummary:
+def generate_landing_zone(
+    out: Path, start: dt.date, days: int, events_per_day: int, seed: int = 7, until: dt.datetime | None = None
+) -> GenerationSummary:
     """Generate `days` days of Currents files from `start` (UTC) under `out`, ~`events_per_day` events a day.
+
+    `until` (an aware instant) ends the data early, e.g. at "now" when the last day is today: no
+    event after it, and late or re-delivered files due after its hour are left out (not arrived yet).
 
     `events` counts distinct events; `duplicates` the extra copies written. Re-running with the
     same arguments rewrites the same files with the same bytes.
@@ -45,16 +50,17 @@ def generate_landing_zone(out: Path, start: dt.date, days: int, events_per_day: 
     world = build_world(seed, start, days, events_per_day)
     zone = LandingZone(out, world.workspace.integration_id, world.tables, seed)
     first = int(world.start.timestamp()) // 3600
-    end = int(world.end.timestamp())
-    progress = track("generating", total=24 * days, unit="hours")
-    for hour in range(first, first + 24 * days):
+    end = int(min(world.end, until or world.end).timestamp())
+    hours = min(24 * days, -(-end // 3600) - first)
+    progress = track("generating", total=hours, unit="hours")
+    for hour in range(first, first + hours):
         rng = np.random.default_rng([seed, hour, 1])
         for event_type, frame in simulate_hour(world, hour).items():
             within = frame["time"] < end
             zone.route(rng, event_type, {name: column[within] for name, column in frame.items()})
         zone.flush(hour)
         progress.update(advance=1, detail=f"{zone.events:,} events, {zone.files:,} files")
-    zone.flush_all()
+    zone.flush_all(before=first + hours if until else None)
     progress.close(f"{zone.events:,} events, {zone.files:,} files")
     catalog = write_catalog(out / "catalog", world.workspace)
     return GenerationSummary(zone.files, zone.events, zone.duplicates, zone.late_files, catalog)

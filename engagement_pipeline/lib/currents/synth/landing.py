@@ -69,9 +69,11 @@ class LandingZone:
             frame = take(frame, np.lexsort((frame["time"], frame["part"])))
             self._write(event_type, hour, frame)
 
-    def flush_all(self) -> None:
+    def flush_all(self, before: int | None = None) -> None:
+        """Write the pending folders; with ``before``, only folders of earlier hours (later ones have not arrived yet)."""
         for hour in sorted(self.pending):
-            self.flush(hour)
+            if before is None or hour < before:
+                self.flush(hour)
 
     def _encoder(self, event_type: str) -> tuple[RecordEncoder, bytes]:
         if event_type not in self.encoders:
