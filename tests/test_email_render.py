@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pandas as pd
 import pytest
 
-from engagement_pipeline.lib.charts import stat_chart_png
+from engagement_pipeline.lib.charts import stat_chart_figure, stat_chart_png
 from engagement_pipeline.lib.email_render import (
     ReportLink,
     expiry_label,
@@ -222,3 +222,49 @@ def test_chart_with_data_differs_from_no_data_chart() -> None:
     with_data = stat_chart_png(SERIES, "sent", "Sent by channel")
     without = stat_chart_png(SERIES.iloc[0:0], "sent", "Sent by channel")
     assert len(with_data) > 2 * len(without)
+
+
+NOVEMBER = pd.DataFrame({"period_start": pd.date_range("2026-11-03", "2026-11-30").date, "email": range(28)})
+
+
+def _texts(figure) -> list[str]:
+    axes = figure.axes[0]
+    return [label.get_text() for label in axes.get_xticklabels()] + [axes.xaxis.get_offset_text().get_text()]
+
+
+def test_chart_dates_of_november_read_nov_only() -> None:
+    texts = [t for t in _texts(stat_chart_figure(NOVEMBER, "sent", "Sent")) if t]
+    assert texts and all(t.startswith("Nov ") for t in texts), texts
+
+
+def test_chart_of_monthly_periods_names_each_month() -> None:
+    months = pd.DataFrame({"period_start": [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)], "email": [5, 6, 2]})
+    assert [t for t in _texts(stat_chart_figure(months, "sent", "Sent")) if t] == ["Oct 2026", "Nov 2026", "Dec 2026"]
+
+
+def test_chart_of_a_total_report_is_one_bar_per_channel() -> None:
+    total = pd.DataFrame({"period_start": [date(2026, 10, 1)], "Email": [1200], "Push": [300], "SMS": [40]})
+    axes = stat_chart_figure(total, "sent", "Sent").axes[0]
+    assert [round(bar.get_height()) for bar in axes.patches] == [1200, 300, 40]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["Email", "Push", "SMS"]
+
+
+def _legend(axes) -> list[str]:
+    legend = axes.get_legend()
+    return [t.get_text() for t in legend.get_texts()] if legend else []
+
+
+def test_chart_marks_a_partial_last_period_instead_of_a_plain_fall() -> None:
+    axes = stat_chart_figure(SERIES, "sent", "Sent", partial_from=date(2026, 11, 7)).axes[0]
+    dashed = [line for line in axes.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
+    assert len(dashed) == 2 and all(len(line.get_xdata()) == 2 for line in dashed)
+    solid = [line for line in axes.get_lines() if line.get_linestyle() == "-"]
+    assert all(len(line.get_xdata()) == 6 for line in solid)
+    assert "partial period (so far)" in _legend(axes)
+    assert "partial period (so far)" not in _legend(stat_chart_figure(SERIES, "sent", "Sent").axes[0])
+
+
+def test_partial_total_bar_is_marked() -> None:
+    total = pd.DataFrame({"period_start": [date(2026, 10, 1)], "Email": [1200]})
+    axes = stat_chart_figure(total, "sent", "Sent", partial_from=date(2026, 10, 1)).axes[0]
+    assert "partial period (so far)" in _legend(axes)

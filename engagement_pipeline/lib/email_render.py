@@ -163,14 +163,16 @@ def render_report_email(
     series: pd.DataFrame,
     key_stat: str,
     generated_at: datetime,
+    partial_from: date | None = None,
 ) -> EmailMessage:
-    """Build the report email: links with expiry, a per-channel summary table and a key-stat chart."""
+    """Build the report email: links with expiry, a per-channel summary table and a key-stat chart
+    (periods from ``partial_from`` on are marked partial)."""
     subject = f"{report_name}: {period_start.isoformat()} – {period_end.isoformat()}"
     msg = _new_message(subject, recipients, sender)
     headers, rows = _summary_table(summary)
     chart_title = f"{stat_label(key_stat)} by channel"
     chart_series = series.rename(columns={c: channel_label(c) for c in series.columns if c != "period_start"})
-    chart = stat_chart_png(chart_series, key_stat, chart_title)
+    chart = stat_chart_png(chart_series, key_stat, chart_title, partial_from=partial_from)
     chart_cid = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
     context = {
         "subject": subject,

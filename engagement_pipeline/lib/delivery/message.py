@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from email.message import EmailMessage
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -36,8 +37,10 @@ def outside_domains(recipients: tuple[str, ...], allowed: list[str]) -> list[str
 
 
 def build_report_email(conn: sa.Connection, defn: ReportDefinition, output: ReportOutput, sender: str) -> EmailMessage:
-    numbers = email_numbers(conn, defn, _selection(conn, defn), output.period_start, output.period_end)
     generated = output.generated_at.replace(tzinfo=UTC) if output.generated_at.tzinfo is None else output.generated_at
+    due = output.due_at or output.generated_at
+    as_of = (due.replace(tzinfo=UTC) if due.tzinfo is None else due).astimezone(ZoneInfo(defn.timezone)).date()
+    numbers = email_numbers(conn, defn, _selection(conn, defn), output.period_start, output.period_end, as_of)
     return render_report_email(
         report_name=defn.name,
         period_start=output.period_start,
@@ -48,5 +51,6 @@ def build_report_email(conn: sa.Connection, defn: ReportDefinition, output: Repo
         summary=numbers.summary,
         series=numbers.series,
         key_stat=numbers.key_stat,
+        partial_from=numbers.partial_from,
         generated_at=generated,
     )

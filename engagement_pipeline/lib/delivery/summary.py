@@ -40,11 +40,13 @@ MAX_COLUMNS = 7
 
 @dataclass(frozen=True)
 class EmailNumbers:
-    """``summary``: channel + stats; ``series``: period_start + one column per channel of ``key_stat``."""
+    """``summary``: channel + stats; ``series``: period_start + one column per channel of ``key_stat``;
+    ``partial_from``: the start of the first period that is not over on the as-of day (None: all are)."""
 
     summary: pd.DataFrame
     series: pd.DataFrame
     key_stat: str
+    partial_from: date | None = None
 
 
 def summable(stat: str) -> bool:
@@ -85,8 +87,18 @@ def _row(stats: Sequence[str], channel: str, totals: pd.Series) -> list[object]:
     return [stat_value(stat, channel, values) for stat in stats]
 
 
-def email_numbers(conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date) -> EmailNumbers:
-    """Headline stats per channel for ``start..end`` and the key stat per report period."""
+def first_partial(periods: Sequence[Period], as_of: date | None) -> date | None:
+    """Start of the first period that ends on or after ``as_of`` (its data is not complete yet)."""
+    return next((p.start for p in periods if as_of is not None and p.end >= as_of), None)
+
+
+def email_numbers(
+    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date, as_of: date | None = None
+) -> EmailNumbers:
+    """Headline stats per channel for ``start..end`` and the key stat per report period.
+
+    A period that ends on or after ``as_of`` (the local day the report was made for, not over yet)
+    is partial."""
     stats = headline_stats(defn, selection.channels)
     key_stat = stats[0]
     inputs = base_stats_needed(stats, selection.channels or CHANNELS)
@@ -99,7 +111,9 @@ def email_numbers(conn: sa.Connection, defn: ReportDefinition, selection: Resolv
     )
     zeros = pd.Series(0, index=inputs)
     points = []
-    for period in split_periods(start, end, defn.interval):
+    periods = split_periods(start, end, defn.interval)
+    partial_from = first_partial(periods, as_of)
+    for period in periods:
         days = daily[(daily["event_date"] >= period.start) & (daily["event_date"] <= period.end)]
         by_channel = days.groupby("channel")[inputs].sum()
         point: dict[str, object] = {"period_start": period.start}
@@ -108,4 +122,4 @@ def email_numbers(conn: sa.Connection, defn: ReportDefinition, selection: Resolv
             point[channel] = _row([key_stat], channel, totals_of_period)[0]
         points.append(point)
     series = pd.DataFrame(points, columns=["period_start", *channels])
-    return EmailNumbers(summary, series, key_stat)
+    return EmailNumbers(summary, series, key_stat, partial_from)
