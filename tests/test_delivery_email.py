@@ -50,7 +50,8 @@ def test_the_report_email_reaches_its_recipients_with_summary_chart_and_a_link_t
     assert "In-app message" in text and "In-app message" in html
     href = re.search(r'href="(file://[^"]+)"', html).group(1)
     path = Path(url2pathname(urlsplit(href).path))
-    assert path.name == "promo_local.zip" and "local file" in text
+    assert path.name == "promo_local.zip" and f"local file: {path}" in text
+    assert re.search(r"promo_local\.zip \([^)]*, expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", text), text
     assert "c_promo" in campaigns_csv(path.read_bytes())
 
     record = delivery.log("promo_local")

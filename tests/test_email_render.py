@@ -72,6 +72,8 @@ def test_format_size(size: int, shown: str) -> None:
         ("https://s3/x.zip", datetime(2026, 11, 23, 16, 30, tzinfo=timezone(timedelta(hours=1))), "expires 2026-11-23 15:30 UTC"),
         ("https://s3/x.zip", datetime(2026, 11, 23, 15, 0), "expires 2026-11-23 15:00 UTC"),
         ("/srv/reports/x.csv", None, "local file"),
+        ("/srv/reports/x.csv", datetime(2026, 11, 23, 15, 0, tzinfo=UTC), "expires 2026-11-23 15:00 UTC"),
+        ("file:///srv/reports/x.csv", datetime(2026, 11, 23, 15, 0, tzinfo=UTC), "expires 2026-11-23 15:00 UTC"),
         ("file:///srv/reports/x.csv", None, "local file"),
         ("https://reports.example.com/x.csv", None, "does not expire"),
     ],
@@ -90,6 +92,15 @@ def test_expiry_label(url: str, expires_at: datetime | None, shown: str) -> None
 )
 def test_link_href(url: str, href: str) -> None:
     assert link_href(url) == href
+
+
+def test_a_local_file_link_shows_its_expiry_and_where_the_file_is() -> None:
+    expiring = ReportLink("canvases.csv", "file:///srv/reports/weekly%201/canvases.csv", datetime(2026, 11, 8, 7, 0, tzinfo=UTC), 900)
+    msg = _report(links=[expiring])
+    text, html = msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+    assert "canvases.csv (900 B, expires 2026-11-08 07:00 UTC)" in text
+    assert "local file: /srv/reports/weekly 1/canvases.csv" in text
+    assert ">expires 2026-11-08 07:00 UTC<" in html and "local file: /srv/reports/weekly 1/canvases.csv" in html
 
 
 def _report(**overrides: object) -> EmailMessage:

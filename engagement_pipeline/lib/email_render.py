@@ -21,6 +21,7 @@ from email.utils import make_msgid, parseaddr
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import jinja2
 import pandas as pd
@@ -85,12 +86,20 @@ def format_size(size_bytes: int) -> str:
 
 
 def expiry_label(link: ReportLink) -> str:
-    """``expires 2026-11-23 15:00 UTC`` for expiring links, ``local file`` for file paths."""
+    """``expires 2026-11-23 15:00 UTC`` for every link with an expiry (local files too, as on S3)."""
     if link.expires_at is not None:
         return f"expires {_utc(link.expires_at):%Y-%m-%d %H:%M} UTC"
-    if urlsplit(link.url).scheme in ("", "file"):
+    if local_path(link) is not None:
         return "local file"
     return "does not expire"
+
+
+def local_path(link: ReportLink) -> str | None:
+    """The file's path when the link is a local path or ``file://`` URI, else None."""
+    parts = urlsplit(link.url)
+    if parts.scheme == "":
+        return link.url
+    return url2pathname(parts.path) if parts.scheme == "file" else None
 
 
 def link_href(url: str) -> str:
@@ -185,6 +194,7 @@ def render_report_email(
                 "url": link_href(link.url),
                 "size": format_size(link.size_bytes),
                 "expiry": expiry_label(link),
+                "path": local_path(link),
             }
             for link in links
         ],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC
 from email.message import EmailMessage
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,9 +16,9 @@ from engagement_pipeline.lib.reports.outputs import ReportOutput
 
 
 def report_links(output: ReportOutput) -> list[ReportLink]:
-    """One link per file; web links expire with the output, local paths do not."""
+    """One link per file, each with the output's expiry (a local file shows it too, as an S3 link would)."""
     expires = output.expires_at.replace(tzinfo=UTC) if output.expires_at.tzinfo is None else output.expires_at
-    return [ReportLink(f.name, f.url, expires if urlsplit(f.url).scheme in ("http", "https") else None, f.size_bytes) for f in output.files]
+    return [ReportLink(f.name, f.url, expires, f.size_bytes) for f in output.files]
 
 
 def _selection(conn: sa.Connection, defn: ReportDefinition) -> ResolvedSelection:
