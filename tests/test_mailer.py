@@ -274,3 +274,14 @@ def test_message_without_recipients_is_refused(tmp_path: Path) -> None:
     del msg["To"]
     with pytest.raises(ValueError, match="no recipients"):
         Mailer(outbox_dir=str(tmp_path)).send(msg)
+
+
+def test_a_long_subject_with_a_dash_decodes_without_a_double_space(tmp_path: Path) -> None:
+    msg = _report_email(["ana@example.com"])
+    msg.replace_header("Subject", "Black Friday variants and Cart Recovery steps: 2026-11-16 – 2026-11-22")
+    result = Mailer(outbox_dir=str(tmp_path), sender="Reports <reports@example.com>").send(msg)
+
+    raw = result.path.read_bytes()
+    parsed = message_from_bytes(raw, policy=default)
+    assert parsed["Subject"] == "Black Friday variants and Cart Recovery steps: 2026-11-16 – 2026-11-22"
+    assert all(len(line) <= 78 for line in raw.split(b"\n\n", 1)[0].splitlines())

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import MessageError
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -135,6 +136,19 @@ def composing(what: str) -> Iterator[None]:
         raise MailDeliveryError("", None, f"invalid message ({what}): {exc}", transient=False) from exc
 
 
+def encode_subject(msg: EmailMessage) -> None:
+    """Store a non-ASCII Subject as RFC 2047 encoded words, folded between encoded words.
+
+    Python's own folding breaks the line between a plain word and an encoded word (the dash), and
+    readers then show two spaces before the dash; whitespace between two encoded words is ignored,
+    so this subject decodes exactly as written."""
+    subject = msg["Subject"]
+    if subject is None or str(subject).isascii():
+        return
+    del msg["Subject"]
+    msg.set_raw("Subject", Header(str(subject), "utf-8", header_name="Subject").encode())
+
+
 def _is_transient_code(code: int) -> bool:
     """4xx answers are temporary by RFC 5321; so is a reply smtplib could not read (code -1)."""
     return not 500 <= code < 600
@@ -197,6 +211,7 @@ class Mailer(dg.ConfigurableResource):
         return self._send_smtp(target, msg)
 
     def _complete_headers(self, msg: EmailMessage) -> None:
+        encode_subject(msg)
         if msg["From"] is None:
             msg["From"] = self.sender
         if msg["Date"] is None:
