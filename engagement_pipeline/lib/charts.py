@@ -93,7 +93,10 @@ def _bars(axes: Axes, data: pd.DataFrame, channels: list[str], partial: bool) ->
     colors = [f"C{i}" for i in range(len(channels))]
     axes.bar(channels, values, color=colors, width=0.6, alpha=0.55 if partial else 1.0, hatch="//" if partial else None)
     if partial:
-        axes.bar([], [], color="#afb8c1", hatch="//", label=PARTIAL_NOTE)
+        from matplotlib.patches import Patch
+
+        note = Patch(facecolor="white", edgecolor="#57606a", hatch="//", label=PARTIAL_NOTE)
+        axes.legend(handles=[note], fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _style(axes: Axes, key_stat: str) -> None:
@@ -108,7 +111,7 @@ def _style(axes: Axes, key_stat: str) -> None:
     axes.grid(axis="y", color="#d0d7de", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=8)
-    if axes.get_legend_handles_labels()[0]:
+    if axes.get_legend() is None and axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
