@@ -115,3 +115,20 @@ def test_a_recipient_outside_the_allowed_domains_is_refused_and_nothing_is_sent(
     assert "leak.yaml" in errors and "recipients" in errors and "someone@gmail.com" in errors
     assert smtp_server.messages == []
     assert delivery.log("leak") is None
+
+
+def test_a_campaign_with_two_variants_gets_a_comparison_table_in_the_email(delivery, smtp_server):
+    both_variants = "messages: {campaigns: [c_promo]}\ntime_frame: {start: 2026-09-30, end: 2026-11-02}\ninterval: total\n"
+    delivery.define("promo_variants", f"name: Black Friday variants\n{both_variants}recipients: [crm@example.com]\n")
+    assert delivery.run("promo_variants").success
+
+    text, html, _ = parts(smtp_server.messages[0])
+    assert "Variants of Black Friday (whole period):" in text and "Variants of Black Friday" in html
+    header = next(line for line in text.splitlines() if line.startswith("Variant "))
+    assert header.split("  ")[0] == "Variant" and "Sent" in header and "Unique opens" in header and "Conversion rate" in header
+    rows = {line.split("  ")[0]: line.split()[2:] for line in text.splitlines() if line.startswith("Subject ")}
+    columns = [c.strip() for c in re.split(r"\s{2,}", header)][1:]
+    shown = {variant: dict(zip(columns, values, strict=True)) for variant, values in rows.items()}
+    assert set(shown) == {"Subject A", "Subject B"}
+    assert (shown["Subject A"]["Sent"], shown["Subject A"]["Unique opens"], shown["Subject A"]["Unique conversions"]) == ("2", "2", "1")
+    assert (shown["Subject B"]["Sent"], shown["Subject B"]["Unique opens"], shown["Subject B"]["Unique conversions"]) == ("2", "1", "0")

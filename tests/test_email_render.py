@@ -11,6 +11,7 @@ import pytest
 from engagement_pipeline.lib.charts import stat_chart_figure, stat_chart_png
 from engagement_pipeline.lib.email_render import (
     ReportLink,
+    VariantComparison,
     expiry_label,
     format_size,
     format_stat,
@@ -279,3 +280,30 @@ def test_partial_total_bar_is_marked() -> None:
     total = pd.DataFrame({"period_start": [date(2026, 10, 1)], "Email": [1200]})
     axes = stat_chart_figure(total, "sent", "Sent", partial_from=date(2026, 10, 1)).axes[0]
     assert "partial period (so far)" in _legend(axes)
+
+
+def test_a_two_variant_campaign_gets_a_comparison_table_with_both_variants() -> None:
+    table = pd.DataFrame(
+        {
+            "variant": ["Subject A", "Subject B"],
+            "channel": ["", ""],
+            "sent": [10_000, 9_800],
+            "unique_opens": [4_100, 3_300],
+            "unique_open_rate": [0.41, 0.3367],
+            "unique_conversions": [120, 95],
+            "conversion_rate": [0.012, 0.0097],
+        }
+    )
+    msg = _report(variants=[VariantComparison("Black Friday", table)])
+    text, html = msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+    assert "Variants of Black Friday (whole period):" in text
+    rows = {line.split("  ")[0]: line.split() for line in text.splitlines() if line.startswith("Subject ")}
+    assert rows["Subject A"][2:] == ["10,000", "4,100", "41.0%", "120", "1.2%"]
+    assert rows["Subject B"][2:] == ["9,800", "3,300", "33.7%", "95", "1.0%"]
+    assert "Channel" not in next(line for line in text.splitlines() if line.startswith("Variant "))
+    for shown in ("Variants of Black Friday", ">Subject A<", ">Subject B<", ">10,000<", ">9,800<", ">Conversion rate<"):
+        assert shown in html
+
+
+def test_a_report_without_variants_has_no_comparison_table() -> None:
+    assert "Variants of" not in _report().get_body(("plain",)).get_content()

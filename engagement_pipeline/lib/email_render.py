@@ -51,6 +51,15 @@ class ReportLink:
     size_bytes: int
 
 
+@dataclass(frozen=True)
+class VariantComparison:
+    """One campaign's variants side by side: ``table`` has ``variant`` and ``channel`` columns (channel
+    empty when the campaign has one), then one column per stat."""
+
+    campaign: str
+    table: pd.DataFrame
+
+
 def channel_label(channel: str) -> str:
     """Display name of a channel key (``web_push`` -> ``Web push``)."""
     return _CHANNEL_LABELS.get(channel, stat_label(channel))
@@ -160,6 +169,18 @@ def _summary_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
+def _variant_table(comparison: VariantComparison) -> dict[str, object]:
+    table = comparison.table
+    stats = [c for c in table.columns if c not in ("variant", "channel")]
+    with_channel = bool(table["channel"].astype(bool).any())
+    headers = ["Variant", *(["Channel"] if with_channel else []), *(stat_label(s) for s in stats)]
+    rows = [
+        [str(r["variant"]), *([channel_label(str(r["channel"]))] if with_channel else []), *(format_stat(s, r[s]) for s in stats)]
+        for r in table.to_dict("records")
+    ]
+    return {"campaign": comparison.campaign, "headers": headers, "rows": rows, "text": _text_table(headers, rows)}
+
+
 def render_report_email(
     *,
     report_name: str,
@@ -173,9 +194,10 @@ def render_report_email(
     key_stat: str,
     generated_at: datetime,
     partial_from: date | None = None,
+    variants: Sequence[VariantComparison] = (),
 ) -> EmailMessage:
     """Build the report email: links with expiry, a per-channel summary table and a key-stat chart
-    (periods from ``partial_from`` on are marked partial)."""
+    (periods from ``partial_from`` on are marked partial), and a comparison table per campaign with variants."""
     subject = f"{report_name}: {period_start.isoformat()} – {period_end.isoformat()}"
     msg = _new_message(subject, recipients, sender)
     headers, rows = _summary_table(summary)
@@ -201,6 +223,7 @@ def render_report_email(
         "headers": headers,
         "rows": rows,
         "summary_text": _text_table(headers, rows) if rows else "",
+        "variants": [_variant_table(v) for v in variants],
         "chart_title": chart_title,
         "chart_cid": chart_cid[1:-1],
         "generated": f"{_utc(generated_at):%Y-%m-%d %H:%M} UTC",

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.delivery.summary import email_numbers
+from engagement_pipeline.lib.delivery.variants import variant_comparisons
 from engagement_pipeline.lib.email_render import ReportLink, render_report_email
 from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, ResolvedSelection, resolve_messages
 from engagement_pipeline.lib.reports.catalog import load_catalog
@@ -39,7 +40,8 @@ def build_report_email(conn: sa.Connection, defn: ReportDefinition, output: Repo
     generated = output.generated_at.replace(tzinfo=UTC) if output.generated_at.tzinfo is None else output.generated_at
     due = output.due_at or output.generated_at
     as_of = (due.replace(tzinfo=UTC) if due.tzinfo is None else due).astimezone(ZoneInfo(defn.timezone)).date()
-    numbers = email_numbers(conn, defn, _selection(conn, defn), output.period_start, output.period_end, as_of)
+    selection = _selection(conn, defn)
+    numbers = email_numbers(conn, defn, selection, output.period_start, output.period_end, as_of)
     return render_report_email(
         report_name=defn.name,
         period_start=output.period_start,
@@ -51,5 +53,6 @@ def build_report_email(conn: sa.Connection, defn: ReportDefinition, output: Repo
         series=numbers.series,
         key_stat=numbers.key_stat,
         partial_from=numbers.partial_from,
+        variants=variant_comparisons(conn, defn, selection, output.period_start, output.period_end),
         generated_at=generated,
     )

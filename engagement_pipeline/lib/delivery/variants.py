@@ -1,0 +1,74 @@
+"""The variant comparison of a report email: each campaign with several variants, side by side.
+
+One row per variant (and channel, for a campaign on several channels) over the report's whole
+time frame, from the report query at variant level (lib/reports/query.py): the same numbers as
+the variant rows of campaigns.csv would have for one period. Unique counts are exact here (one
+message, one period), so the table shows unique opens, clicks and impressions. ``conversion_rate``
+is unique conversions over unique recipients; a control group is left out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from engagement_pipeline.lib.email_render import VariantComparison
+from engagement_pipeline.lib.periods import Period
+from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection
+from engagement_pipeline.lib.reports.catalog import table_exists
+from engagement_pipeline.lib.reports.metrics import stat_value
+from engagement_pipeline.lib.reports.names import Names, load_names
+from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
+from engagement_pipeline.lib.stat_catalog import CONTROL, STAT_CATALOG, base_stats_needed
+
+CANDIDATES = (
+    "sent",
+    "unique_opens",
+    "unique_open_rate",
+    "unique_clicks",
+    "unique_click_rate",
+    "unique_impressions",
+    "unique_conversions",
+)
+RATE_INPUTS = ("unique_recipients", "unique_conversions")
+
+
+def comparison_stats(channels: set[str]) -> list[str]:
+    """The candidate stats that apply to any of ``channels``, then ``conversion_rate``."""
+    return [s for s in CANDIDATES if channels & set(STAT_CATALOG[s].channels)] + ["conversion_rate"]
+
+
+def _conversion_rate(values: dict[str, int]) -> float | None:
+    return values["unique_conversions"] / values["unique_recipients"] if values["unique_recipients"] else None
+
+
+def _table(rows: pd.DataFrame, names: Names, campaign_id: str) -> pd.DataFrame:
+    stats = comparison_stats(set(rows["channel"]))
+    several_channels = rows["channel"].nunique() > 1
+    records = []
+    for row in rows.sort_values(["variation_id", "channel"]).to_dict("records"):
+        values = {k: int(v) if pd.notna(v) else 0 for k, v in row.items() if k in STAT_CATALOG}
+        variant = names.lookup("campaign", campaign_id, row["variation_id"], "")[1] or row["variation_id"]
+        cells = [_conversion_rate(values) if s == "conversion_rate" else stat_value(s, row["channel"], values) for s in stats]
+        records.append([variant, row["channel"] if several_channels else "", *cells])
+    return pd.DataFrame(records, columns=["variant", "channel", *stats])
+
+
+def variant_comparisons(
+    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date
+) -> list[VariantComparison]:
+    """One comparison per selected campaign that has two or more variants with activity in ``start..end``."""
+    if not selection.campaign_ids or not table_exists(conn, COUNTS):
+        return []
+    inputs = sorted({*base_stats_needed(list(CANDIDATES), selection.channels), *RATE_INPUTS})
+    frame = query_stats(conn, LEVELS[("campaign", "variant")], selection.campaign_ids, [Period(start, end)], inputs, defn.timezone)
+    frame = frame[(frame["channel"] != CONTROL) & (frame["variation_id"] != "")]
+    names = load_names(conn, [e for e in selection.entries if e.kind == "campaign"])
+    comparisons = []
+    for campaign_id, rows in frame.groupby("message_id", sort=True):
+        if rows["variation_id"].nunique() > 1:
+            campaign = names.messages.get(("campaign", str(campaign_id)), str(campaign_id))
+            comparisons.append(VariantComparison(campaign, _table(rows, names, str(campaign_id))))
+    return comparisons
