@@ -24,9 +24,12 @@ from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
 from engagement_pipeline.lib.stat_catalog import CONTROL, STAT_CATALOG, base_stats_needed
 
 CANDIDATES = (
+    "unique_recipients",
     "sent",
     "unique_opens",
     "unique_open_rate",
+    "direct_opens",
+    "direct_open_rate",
     "unique_clicks",
     "unique_click_rate",
     "unique_impressions",
@@ -48,12 +51,12 @@ def _table(rows: pd.DataFrame, names: Names, campaign_id: str) -> pd.DataFrame:
     stats = comparison_stats(set(rows["channel"]))
     several_channels = rows["channel"].nunique() > 1
     records = []
-    for row in rows.sort_values(["variation_id", "channel"]).to_dict("records"):
+    for row in rows.to_dict("records"):
         values = {k: int(v) if pd.notna(v) else 0 for k, v in row.items() if k in STAT_CATALOG}
         variant = names.lookup("campaign", campaign_id, row["variation_id"], "")[1] or row["variation_id"]
         cells = [_conversion_rate(values) if s == "conversion_rate" else stat_value(s, row["channel"], values) for s in stats]
         records.append([variant, row["channel"] if several_channels else "", *cells])
-    return pd.DataFrame(records, columns=["variant", "channel", *stats])
+    return pd.DataFrame(records, columns=["variant", "channel", *stats]).sort_values(["variant", "channel"], ignore_index=True)
 
 
 def variant_comparisons(
