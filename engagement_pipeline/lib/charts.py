@@ -117,13 +117,19 @@ def _style(axes: Axes, key_stat: str) -> None:
 
 def _format_dates(axes: Axes, periods: pd.Series) -> None:
     """Ticks on period starts only, labelled with their own month ("Nov 23"; "Nov 2026" for month starts)."""
-    from matplotlib.dates import DateFormatter
+    from matplotlib.dates import num2date
+    from matplotlib.ticker import FuncFormatter
 
     starts = list(periods.drop_duplicates())
     step = -(-len(starts) // MAX_TICKS)
     ticks = starts[::step]
     monthly = all(t.day == 1 for t in starts) and len(starts) > 1
+
+    def label(value: float, _pos: int) -> str:
+        day = num2date(value)
+        return f"{day:%b %Y}" if monthly else f"{day:%b} {day.day}"
+
     axes.set_xticks(ticks)
-    axes.xaxis.set_major_formatter(DateFormatter("%b %Y" if monthly else "%b %-d"))
+    axes.xaxis.set_major_formatter(FuncFormatter(label))
     pad = (starts[-1] - starts[0]) / 40 if len(starts) > 1 else pd.Timedelta(days=1)
     axes.set_xlim(starts[0] - pad, starts[-1] + pad)
