@@ -1,7 +1,7 @@
 """The numbers in a report email: headline stats per channel for the time frame, and one stat per period.
 
-Both come from the quarter-hour counts of the report's campaigns and Canvases, summed per local
-day (of the report's time zone) and channel by the report query (lib/reports/query.py). Only stats that
+Both come from the report query (lib/reports/query.py) at message level: the counts of the report's
+campaigns and Canvases summed per report period (local, in the report's time zone) and channel. Only stats that
 add up across messages and days appear here (counts such as ``sent``, and rates of such
 counts such as ``delivery_rate``); unique counts are exact in the CSV files, but a sum over
 several messages would count a user twice, so the email leaves them out.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
@@ -68,18 +68,17 @@ def headline_stats(defn: ReportDefinition, channels: Sequence[str]) -> list[str]
     return chosen[:MAX_COLUMNS] or ["sent"]
 
 
-def _daily(conn: sa.Connection, selection: ResolvedSelection, start: date, end: date, stats: list[str], tz: str) -> pd.DataFrame:
-    """``stats`` summed per local day (``event_date``) and channel over the selection's messages."""
-    days = [Period(start + timedelta(days=i), start + timedelta(days=i)) for i in range((end - start).days + 1)]
-    frames = []
-    for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
-        if ids and table_exists(conn, COUNTS):
-            frames.append(query_stats(conn, LEVELS[(kind, kind)], ids, days, stats, tz))
-    daily = pd.concat(frames) if frames else pd.DataFrame(columns=["period_start", "channel", *stats])
-    daily = daily.rename(columns={"period_start": "event_date"})
-    if daily.empty:
-        return daily[["event_date", "channel", *stats]]
-    return daily.groupby(["event_date", "channel"], as_index=False)[stats].sum()
+def _sums(conn: sa.Connection, selection: ResolvedSelection, periods: Sequence[Period], stats: list[str], tz: str) -> pd.DataFrame:
+    """Additive ``stats`` summed per report period (``period_start``) and channel over the selection's messages."""
+    frames = [
+        query_stats(conn, LEVELS[(kind, kind)], ids, periods, stats, tz)
+        for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids))
+        if ids and table_exists(conn, COUNTS)
+    ]
+    sums = pd.concat(frames) if frames else pd.DataFrame(columns=["period_start", "channel", *stats])
+    if sums.empty:
+        return sums[["period_start", "channel", *stats]]
+    return sums.groupby(["period_start", "channel"], as_index=False)[stats].sum()
 
 
 def _row(stats: Sequence[str], channel: str, totals: pd.Series) -> list[object]:
@@ -102,20 +101,20 @@ def email_numbers(
     stats = headline_stats(defn, selection.channels)
     key_stat = stats[0]
     inputs = base_stats_needed(stats, selection.channels or CHANNELS)
-    daily = _daily(conn, selection, start, end, inputs, defn.timezone)
-    channels = [c for c in CHANNELS if c in set(daily["channel"])]
-    totals = daily.groupby("channel")[inputs].sum() if channels else None
+    periods = split_periods(start, end, defn.interval)
+    sums = _sums(conn, selection, periods, inputs, defn.timezone)
+    channels = [c for c in CHANNELS if c in set(sums["channel"])]
+    # The inputs are counts, so the frame's totals are the sums of its periods.
+    totals = sums.groupby("channel")[inputs].sum() if channels else None
     summary = pd.DataFrame(
         [[channel, *_row(stats, channel, totals.loc[channel])] for channel in channels] if totals is not None else [],
         columns=["channel", *stats],
     )
     zeros = pd.Series(0, index=inputs)
     points = []
-    periods = split_periods(start, end, defn.interval)
     partial_from = first_partial(periods, as_of)
     for period in periods:
-        days = daily[(daily["event_date"] >= period.start) & (daily["event_date"] <= period.end)]
-        by_channel = days.groupby("channel")[inputs].sum()
+        by_channel = sums[sums["period_start"] == period.start].groupby("channel")[inputs].sum()
         point: dict[str, object] = {"period_start": period.start}
         for channel in channels:
             totals_of_period = by_channel.loc[channel] if channel in by_channel.index else zeros

@@ -20,7 +20,7 @@ from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelect
 from engagement_pipeline.lib.reports.catalog import load_catalog
 from engagement_pipeline.lib.reports.names import load_names
 from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
-from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, frame_params, query_stats
+from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, query_stats
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
 from engagement_pipeline.lib.stat_catalog import MessageKind, base_stats_needed
 from engagement_pipeline.lib.storage import ObjectStore
@@ -76,10 +76,9 @@ def _tables(conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSele
     return tables
 
 
-def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, periods: list[Period]) -> None:
+def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, utc_days: tuple[date, ...]) -> None:
     """Stop, naming the command, rather than render numbers from days an earlier version built."""
-    bounds = frame_params(periods, defn.timezone)
-    old = days_to_rebuild(conn, bounds["frame_start"], bounds["frame_end"])
+    old = days_to_rebuild(conn, utc_days[0], utc_days[-1])
     if old:
         raise ReportRunError(
             f"{defn.report_id}: the warehouse holds {len(old)} UTC day(s) built by an earlier version without"
@@ -121,7 +120,8 @@ def generate_report(
         selection = resolve_messages(defn, load_catalog(conn))
         first, last = time_frame(defn, selection, as_of, start, end)
         periods = split_periods(first, last, defn.interval)
-        _refuse_old_days(conn, defn, periods)
+        utc_days = tuple(utc_partitions(first, last, defn.timezone))
+        _refuse_old_days(conn, defn, utc_days)
         tables = _tables(conn, defn, selection, periods)
     files = _store(store, defn, tables, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
     output = ReportOutput(
@@ -137,5 +137,4 @@ def generate_report(
     )
     with engine.begin() as conn:
         record_output(conn, output)
-    utc_days = tuple(utc_partitions(first, last, defn.timezone))
     return GeneratedReport(output, tuple(tables), selection, tuple(periods), defn.timezone, utc_days)

@@ -75,12 +75,6 @@ def calendar_cte(slices: Sequence[Slice]) -> tuple[str, dict]:
     return f"calendar as (select * from (values {', '.join(rows)}) as c ({columns}))", params
 
 
-def frame_params(periods: Sequence[Period], tz: str) -> dict:
-    """The UTC days the calendar spans (``frame_start``..``frame_end``, inclusive): a cheap range filter."""
-    slices = utc_slices([periods[0], periods[-1]], tz)
-    return {"frame_start": slices[0].utc_date, "frame_end": slices[-1].utc_date}
-
-
 def _additive_sql(level: Level, calendar: str, stats: Sequence[str], whole_days: bool) -> str:
     """Sums over the calendar's slices: whole UTC days read the daily table, parts of days the quarter-hours."""
     keys = ", ".join(f"counts.{k}" for k in KEYS)
@@ -140,14 +134,11 @@ select * from final
 def days_to_rebuild(conn: sa.Connection, first: date, last: date) -> list[date]:
     """UTC days ``first``..``last`` with daily stats but no quarter-hour counts: days built by a version
     before local time zones (reports would miss them), to rebuild once with ``engagement materialize``."""
-    sql = (
-        "select distinct event_date from int_message_stats__daily where event_date >= :first and event_date <= :last"
-        f" except select distinct event_date from {COUNTS} where event_date >= :first and event_date <= :last"
-    )
-    if not table_exists(conn, "int_message_stats__daily"):
+    if not table_exists(conn, DAILY):
         return []
-    if not table_exists(conn, COUNTS):
-        sql = sql.split(" except ")[0]
+    sql = f"select distinct event_date from {DAILY} where event_date >= :first and event_date <= :last"
+    if table_exists(conn, COUNTS):
+        sql += f" except select distinct event_date from {COUNTS} where event_date >= :first and event_date <= :last"
     return sorted(row[0] for row in conn.execute(sa.text(sql), {"first": first, "last": last}))
 
 
@@ -200,12 +191,11 @@ def query_stats(
             calendar, params = calendar_cte(chosen)
             parts.append(_frame(conn, _additive_sql(level, calendar, additive, whole), params | common, ["message_ids"]))
     totals = pd.concat(parts).groupby(["period_start", *KEYS], as_index=False)[additive].sum() if len(parts) > 1 else parts[0]
-    members = totals[KEYS]
     if unique:
         calendar, params = calendar_cte(slices)
         counts = _frame(conn, _unique_sql(level, calendar), params | common | {"stats": unique}, ["message_ids", "stats"])
         totals = totals.merge(_wide(counts), on=["period_start", *KEYS], how="outer")
-        members = totals[KEYS]
+    members = totals[KEYS]
     if members.empty:
         return pd.DataFrame(columns=columns)
     frame = _grid(periods, members.drop_duplicates()).merge(totals, on=["period_start", *KEYS], how="left")
