@@ -58,6 +58,49 @@ def test_without_dagster_home_the_instance_lives_under_engagement_home(tmp_path:
         instance.dispose()
 
 
+OPEN_NEW_HOME = """
+import sys, time
+from pathlib import Path
+import dagster as dg
+from engagement_pipeline.lib import runner
+
+home, go = Path(sys.argv[1]), Path(sys.argv[2])
+Path(sys.argv[3]).touch()
+while not go.exists():
+    time.sleep(0.01)
+runner.ensure_embedded_home(home)
+instance = dg.DagsterInstance.from_config(str(home))
+instance.get_runs()
+instance.all_instigator_state()
+instance.dispose()
+"""
+
+
+def test_processes_that_open_a_new_home_at_once_all_get_a_working_instance(tmp_path: Path):
+    """The CLI, `engagement ui` and the daemon may first open a new home together; before the storages
+    were created under a lock, the schedule database got two schema stamps and no process could open it."""
+    home, go = tmp_path / "dagster", tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_NEW_HOME, str(home), str(go), str(tmp_path / f"ready{i}")],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    _wait_for(lambda: all((tmp_path / f"ready{i}").exists() for i in range(4)), 120, "four processes at the start line")
+    go.touch()
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], "\n".join(e[-2000:] for e in errors)
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        assert instance.all_instigator_state() == []
+    finally:
+        instance.dispose()
+
+
 def _assert_monitored(instance: dg.DagsterInstance) -> None:
     assert instance.run_monitoring_enabled
     assert 0 < instance.run_monitoring_poll_interval_seconds <= 60
@@ -169,13 +212,13 @@ def test_a_run_whose_worker_is_killed_is_marked_failed_by_the_monitoring_daemon(
     time.sleep(1)
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED  # nothing else will end it
 
-    (tmp_path / "code.py").write_text(DAEMON_CODE)
+    (tmp_path / "daemon_code.py").write_text(DAEMON_CODE)
     daemon = subprocess.Popen(
-        ["dagster-daemon", "run", "-f", str(tmp_path / "code.py")],
+        ["dagster-daemon", "run", "-f", str(tmp_path / "daemon_code.py")],
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(tmp_path / "daemon.log").open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:

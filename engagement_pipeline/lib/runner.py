@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import dagster as dg
+from filelock import FileLock
 
 from engagement_pipeline.lib.config import defaults
 from engagement_pipeline.lib.progress import track
@@ -144,11 +145,23 @@ def instance() -> dg.DagsterInstance:
 
 def ensure_embedded_home(home: Path) -> None:
     """Create DAGSTER_HOME with the embedded dagster.yaml unless one exists already (an unedited one
-    written by an earlier version is brought up to date)."""
+    written by an earlier version is brought up to date).
+
+    A new home's SQLite storages are created before its dagster.yaml appears, under a lock: two
+    processes that first opened a new home at once (the CLI and `engagement ui`, a run worker and
+    the daemon) both created the schedule database and stamped its schema twice, and every later
+    open failed with alembic's "more than one head present"."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists() or config.read_text() in _EARLIER_EMBEDDED_YAMLS:
-        config.write_text(EMBEDDED_INSTANCE_YAML)
+    if config.exists() and config.read_text() not in _EARLIER_EMBEDDED_YAMLS:
+        return
+    with FileLock(home / ".dagster.yaml.lock"):
+        if config.exists() and config.read_text() not in _EARLIER_EMBEDDED_YAMLS:
+            return
+        draft = home / ".dagster.yaml.new"
+        draft.write_text(EMBEDDED_INSTANCE_YAML)
+        dg.DagsterInstance.from_config(str(home), config_filename=draft.name).dispose()  # creates the storages
+        draft.replace(config)
 
 
 def load_defs() -> dg.Definitions:
