@@ -37,8 +37,8 @@ ui: install
 validate: install
 	DAGSTER_HOME=$(ENGAGEMENT_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
 
-config-docs: install  # README settings table and .env.example from engagement_pipeline/lib/config.py
-	$(BIN)/python -m engagement_pipeline.lib.config_docs
+config-docs: install  # README settings table and .env.example from engagement_pipeline/lib/platform/config.py
+	$(BIN)/python -m engagement_pipeline.lib.platform.config_docs
 
 bench: install
 	$(BIN)/python benchmarks/run.py

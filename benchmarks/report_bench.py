@@ -10,10 +10,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.report_spec import parse_definition
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.build import generate_report
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.reports.spec import parse_definition
 from tests.support import materialize_days
 
 FIRST = date(2025, 10, 1)

@@ -27,7 +27,7 @@ def _emit(**values) -> None:
 
 
 def generate(data: Path, per_day: int, days: int) -> None:
-    from engagement_pipeline.lib.currents.generator import generate_landing_zone
+    from engagement_pipeline.sample_data.generator import generate_landing_zone
 
     marker = data / "landing" / ".complete"
     if marker.exists():
@@ -42,9 +42,9 @@ def generate(data: Path, per_day: int, days: int) -> None:
 
 
 def ingest(data: Path, url: str, out_db: str | None = None) -> None:
-    from engagement_pipeline.lib.currents.ingest import ingest as run_ingest
-    from engagement_pipeline.lib.storage import ObjectStore
-    from engagement_pipeline.lib.warehouse import make_engine
+    from engagement_pipeline.lib.ingest.load import ingest as run_ingest
+    from engagement_pipeline.lib.platform.storage import ObjectStore
+    from engagement_pipeline.lib.platform.warehouse import make_engine
 
     engine = make_engine(url)
     started = time.perf_counter()
@@ -82,7 +82,7 @@ def limit_ingest(data: Path, db: str) -> None:
 def _limit_flush(con, batch) -> None:
     import polars as pl
 
-    from engagement_pipeline.lib.warehouse import arrow_batches
+    from engagement_pipeline.lib.platform.warehouse import arrow_batches
 
     if not batch:
         return
@@ -94,8 +94,7 @@ def _limit_flush(con, batch) -> None:
 def models(url: str, first: str, last: str) -> None:
     import dagster as dg
 
-    from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-    from engagement_pipeline.lib.warehouse import Warehouse
+    from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
     from tests.support import model_assets
 
     resources = {

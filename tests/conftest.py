@@ -59,7 +59,7 @@ def pg_database(pg_admin_url: str):
 
 
 def _drop(admin: sa.Engine, name: str, url: str) -> None:
-    from engagement_pipeline.lib.warehouse import _ENGINES
+    from engagement_pipeline.lib.platform.warehouse import _ENGINES
 
     engine = _ENGINES.pop(url, None)
     if engine is not None:

@@ -12,9 +12,9 @@ import os
 import signal
 import sys
 
-from engagement_pipeline.lib.currents import ingest as ingest_module
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.ingest import load as ingest_module
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import make_engine
 
 
 def _kill_at(point: str) -> None:

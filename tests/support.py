@@ -10,11 +10,11 @@ import dagster as dg
 import polars as pl
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, polars_schema
-from engagement_pipeline.lib.currents.event_types import EVENT_TYPES
-from engagement_pipeline.lib.currents.ingest import append_new_events, ensure_tables
-from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.warehouse import Warehouse, make_engine
+from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
+from engagement_pipeline.lib.ingest.canonical import RAW_COLUMNS, polars_schema
+from engagement_pipeline.lib.ingest.event_types import EVENT_TYPES
+from engagement_pipeline.lib.ingest.load import append_new_events, ensure_tables
+from engagement_pipeline.lib.platform.warehouse import make_engine
 
 _ids = itertools.count(1)
 

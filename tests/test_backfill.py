@@ -2,8 +2,8 @@
 
 from datetime import date, timedelta
 
-from engagement_pipeline.lib.sql_models import discover_models, run_model
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.models.sql_models import discover_models, run_model
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.support import load_events, materialize_days, table
 from tests.synthetic import synthetic_events
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from engagement_pipeline.lib.bounce_categories import BOUNCE_CATEGORIES, RULES, classify_bounce
-from engagement_pipeline.lib.sql_models import SQL_ROOT
+from engagement_pipeline.lib.models.bounce_categories import BOUNCE_CATEGORIES, RULES, classify_bounce
+from engagement_pipeline.lib.models.sql_models import SQL_ROOT
 from tests.support import event, load_events, model_assets, resources, table
 
 DAY = date(2026, 11, 20)

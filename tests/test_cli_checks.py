@@ -6,13 +6,13 @@ import dagster as dg
 import sqlalchemy as sa
 
 from engagement_pipeline.cli.pipeline import print_checks
+from engagement_pipeline.cli.runner import CheckOutcome, PipelineOutcome, run_job
 from engagement_pipeline.defs.models.assets import sql_model_assets
 from engagement_pipeline.defs.models.checks import grain_checks
 from engagement_pipeline.defs.models.jobs import build_models_job
 from engagement_pipeline.defs.quality.checks import quality_checks
 from engagement_pipeline.defs.quality.jobs import data_quality_job
-from engagement_pipeline.lib.runner import CheckOutcome, PipelineOutcome, run_job
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.support import event, load_events, resources
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engagement_pipeline.lib import config_docs
-from engagement_pipeline.lib.config import ENV_VARS, ConfigError, defaults
+from engagement_pipeline.lib.platform import config_docs
+from engagement_pipeline.lib.platform.config import ENV_VARS, ConfigError, defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 

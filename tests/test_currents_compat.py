@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from engagement_pipeline.lib.currents.checks import IngestLimits
-from engagement_pipeline.lib.currents.event_types import EVENT_TYPES
-from engagement_pipeline.lib.currents.ingest import ingest
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.ingest.event_types import EVENT_TYPES
+from engagement_pipeline.lib.ingest.load import ingest
+from engagement_pipeline.lib.ingest.record_checks import IngestLimits
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.support import table
 
 PLACEHOLDER = "f47ac10b-58cc-4372-a567-0e02b2c3d479"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from engagement_pipeline.lib.sql_models import discover_models
+from engagement_pipeline.lib.models.sql_models import discover_models
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from engagement_pipeline.cli.demo import run_demo
+from engagement_pipeline.cli.runner import instance, load_defs
 from engagement_pipeline.lib.delivery.planning import load_cursor
-from engagement_pipeline.lib.demo import run_demo
-from engagement_pipeline.lib.runner import instance, load_defs
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
 

@@ -10,9 +10,9 @@ from urllib.request import url2pathname
 import pytest
 import requests
 
+from engagement_pipeline.defs.resources import StorageLocation
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.outputs import read_outputs
-from engagement_pipeline.lib.resources import StorageLocation
-from engagement_pipeline.lib.warehouse import make_engine
 from tests.test_delivery_support import DUE, OCTOBER, Delivery, definition, metadata, workspace  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")

@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from engagement_pipeline.cli import app
 from engagement_pipeline.defs.delivery.sensors import alert_on_run_failure_sensor
-from engagement_pipeline.lib.mailer import Mailer
-from engagement_pipeline.lib.reports import run_config
-from engagement_pipeline.lib.resources import StorageLocation
+from engagement_pipeline.defs.resources import Mailer, StorageLocation
+from engagement_pipeline.lib.reports import spec as report_spec
 from tests.test_delivery_support import DUE, OCTOBER, Delivery, definition, workspace  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
@@ -119,12 +118,12 @@ def test_a_permanent_refusal_is_not_retried_and_alerts_once_with_the_reason(deli
 
 def test_a_line_break_in_the_report_name_is_a_permanent_failure_logged_with_its_cause(delivery, smtp_server, monkeypatch):
     """Validation refuses such a name; if one reaches delivery anyway, its header error is not retried."""
-    load_definition = run_config.load_definition
+    load_definition = report_spec.load_definition
 
     def with_a_line_break(*args, **kwargs):
         return load_definition(*args, **kwargs).model_copy(update={"name": "Promo\r\nBcc: someone@evil.example"})
 
-    monkeypatch.setattr(run_config, "load_definition", with_a_line_break)
+    monkeypatch.setattr(report_spec, "load_definition", with_a_line_break)
     delivery.define("promo_crlf", definition("Promo", extra=LAST_DUE_NOV_23))
     result = delivery.run("promo_crlf")
 

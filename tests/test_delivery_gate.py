@@ -7,12 +7,12 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
 from engagement_pipeline.defs.models import assets as model_defs
 from engagement_pipeline.defs.models import checks as check_defs
-from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
-from engagement_pipeline.lib.partitions import daily_partitions
-from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.warehouse import Warehouse, make_engine
+from engagement_pipeline.defs.partitions import daily_partitions
+from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.test_delivery_support import Delivery, definition, workspace  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")

@@ -11,8 +11,7 @@ from engagement_pipeline.defs.delivery.sensors import landing_files_sensor, late
 from engagement_pipeline.defs.ingest.assets import braze_catalog, raw_currents_events
 from engagement_pipeline.defs.ingest.jobs import ingest_currents_job
 from engagement_pipeline.defs.models.jobs import build_models_job
-from engagement_pipeline.lib.resources import StorageLocation
-from engagement_pipeline.lib.warehouse import Warehouse
+from engagement_pipeline.defs.resources import StorageLocation, Warehouse
 from tests.avro_files import currents_key, write_events
 from tests.support import model_assets, resources, table
 

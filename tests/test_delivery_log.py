@@ -10,7 +10,7 @@ from engagement_pipeline.lib.delivery.log import (
     read_delivery,
     record_delivery,
 )
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.platform.warehouse import make_engine
 
 DUE = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 

@@ -5,15 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from engagement_pipeline.lib.delivery.gate import checked_days, last_required_day
-from engagement_pipeline.lib.delivery.landing import LandingCursor, first_look, new_files
-from engagement_pipeline.lib.delivery.late_data import day_ranges, parse_days
+from engagement_pipeline.defs.models.late_data import day_ranges, parse_days
+from engagement_pipeline.lib.delivery.due_times import checked_days, delivery_due, last_required_day
 from engagement_pipeline.lib.delivery.planning import load_cursor, plan_tick, start_cursor
-from engagement_pipeline.lib.delivery.retry import next_attempt
+from engagement_pipeline.lib.delivery.retry_policy import next_attempt
 from engagement_pipeline.lib.delivery.summary import headline_stats, summable
-from engagement_pipeline.lib.report_spec import parse_definition
-from engagement_pipeline.lib.schedule import delivery_due
-from engagement_pipeline.lib.storage import StoredObject
+from engagement_pipeline.lib.ingest.landing import LandingCursor, first_look, new_files
+from engagement_pipeline.lib.platform.storage import StoredObject
+from engagement_pipeline.lib.reports.spec import parse_definition
 
 BASE = "name: Daily\nmessages: {campaigns: [c1]}\nrecipients: [a@example.com]\n"
 DAILY = BASE + 'schedule: {every: {days: 1}, at: "08:00", starting: 2026-11-01}\ntimezone: Europe/Paris\n'
@@ -231,7 +230,7 @@ def test_headline_stats_follow_the_report_and_its_channels():
 
 
 def test_days_before_the_first_built_day_do_not_hold_a_report():
-    from engagement_pipeline.lib.delivery.gate import unbuilt_days
+    from engagement_pipeline.defs.delivery.readiness import unbuilt_days
 
     class Instance:
         def get_materialized_partitions(self, asset):

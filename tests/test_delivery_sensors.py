@@ -6,10 +6,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
-from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.resources import PipelineSettings
-from engagement_pipeline.lib.warehouse import Warehouse
+from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 
 DAILY = """name: Daily promo
 messages: {campaigns: [c1]}

@@ -19,16 +19,15 @@ import pytest
 
 from engagement_pipeline.defs.delivery.assets import report_delivery
 from engagement_pipeline.defs.delivery.jobs import deliver_report_job
+from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
 from engagement_pipeline.defs.reports.assets import report_files
-from engagement_pipeline.lib.currents.catalog import ensure_catalog_tables
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.resources import Mailer, PipelineSettings, StorageLocation, Warehouse
+from engagement_pipeline.lib.delivery.due_times import due_key
 from engagement_pipeline.lib.delivery.log import DeliveryRecord, read_delivery
-from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
 from engagement_pipeline.lib.delivery.tags import request_tags, run_config
-from engagement_pipeline.lib.mailer import Mailer
-from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.schedule import due_key
-from engagement_pipeline.lib.warehouse import Warehouse, bulk_load, make_engine
+from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables
+from engagement_pipeline.lib.platform.warehouse import bulk_load, make_engine
 from tests.support import load_events, model_assets
 from tests.test_report_helpers import FIRST_DAY, LAST_DAY, TAGS, workspace_events
 

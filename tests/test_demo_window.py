@@ -7,10 +7,10 @@ from pathlib import Path
 
 import fastavro
 
-from engagement_pipeline.lib.currents.generator import generate_landing_zone
-from engagement_pipeline.lib.demo import days_to_cover
-from engagement_pipeline.lib.periods import resolve_time_frame
-from engagement_pipeline.lib.report_spec import load_definitions
+from engagement_pipeline.cli.demo import days_to_cover
+from engagement_pipeline.lib.reports.periods import resolve_time_frame
+from engagement_pipeline.lib.reports.spec import load_definitions
+from engagement_pipeline.sample_data.generator import generate_landing_zone
 
 SHIPPED = Path(__file__).resolve().parents[1] / "reports"
 

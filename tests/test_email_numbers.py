@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from engagement_pipeline.lib.delivery.summary import first_partial
-from engagement_pipeline.lib.periods import split_periods
-from engagement_pipeline.lib.report_spec import Interval
+from engagement_pipeline.lib.reports.periods import split_periods
+from engagement_pipeline.lib.reports.spec import Interval
 
 TODAY = date(2026, 12, 2)
 

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 import pandas as pd
 import pytest
 
-from engagement_pipeline.lib.charts import stat_chart_figure, stat_chart_png
-from engagement_pipeline.lib.email_render import (
+from engagement_pipeline.lib.delivery.charts import stat_chart_figure, stat_chart_png
+from engagement_pipeline.lib.delivery.email_render import (
     ReportLink,
     VariantComparison,
     expiry_label,

@@ -12,15 +12,15 @@ import dagster as dg
 import pytest
 import yaml
 
-from engagement_pipeline.lib import runner
-from engagement_pipeline.lib.run_launcher import LocalRunLauncher, worker_status
+from engagement_pipeline.instance import embedded
+from engagement_pipeline.instance.run_launcher import LocalRunLauncher, worker_status
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_embedded_home_queues_runs_one_at_a_time(tmp_path: Path):
     home = tmp_path / "dagster"
-    runner.ensure_embedded_home(home)
+    embedded.ensure_embedded_home(home)
 
     instance = dg.DagsterInstance.from_config(str(home))
     try:
@@ -36,7 +36,7 @@ def test_an_existing_dagster_yaml_is_left_as_the_user_wrote_it(tmp_path: Path):
     home.mkdir()
     (home / "dagster.yaml").write_text("concurrency:\n  runs:\n    max_concurrent_runs: 3\n")
 
-    runner.ensure_embedded_home(home)
+    embedded.ensure_embedded_home(home)
 
     instance = dg.DagsterInstance.from_config(str(home))
     try:
@@ -48,9 +48,9 @@ def test_an_existing_dagster_yaml_is_left_as_the_user_wrote_it(tmp_path: Path):
 def test_without_dagster_home_the_instance_lives_under_engagement_home(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("ENGAGEMENT_HOME", str(tmp_path / "engagement"))
     monkeypatch.setenv("DAGSTER_HOME", "")
-    monkeypatch.delenv("DAGSTER_HOME")  # recorded by monkeypatch, so the value runner.instance() sets is undone
+    monkeypatch.delenv("DAGSTER_HOME")  # recorded by monkeypatch, so the value embedded.instance() sets is undone
 
-    instance = runner.instance()
+    instance = embedded.instance()
     try:
         assert Path(instance.root_directory) == tmp_path / "engagement" / "dagster"
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
@@ -62,13 +62,13 @@ OPEN_NEW_HOME = """
 import sys, time
 from pathlib import Path
 import dagster as dg
-from engagement_pipeline.lib import runner
+from engagement_pipeline.instance import embedded
 
 home, go = Path(sys.argv[1]), Path(sys.argv[2])
 Path(sys.argv[3]).touch()
 while not go.exists():
     time.sleep(0.01)
-runner.ensure_embedded_home(home)
+embedded.ensure_embedded_home(home)
 instance = dg.DagsterInstance.from_config(str(home))
 instance.get_runs()
 instance.all_instigator_state()
@@ -112,7 +112,7 @@ def _assert_monitored(instance: dg.DagsterInstance) -> None:
 
 def test_embedded_instance_monitors_runs(tmp_path: Path):
     home = tmp_path / "dagster"
-    runner.ensure_embedded_home(home)
+    embedded.ensure_embedded_home(home)
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         _assert_monitored(instance)
@@ -122,9 +122,9 @@ def test_embedded_instance_monitors_runs(tmp_path: Path):
 
 def test_production_dagster_yaml_monitors_runs_with_the_same_launcher(tmp_path: Path):
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-    embedded = yaml.safe_load(runner.EMBEDDED_INSTANCE_YAML)
-    assert config["run_monitoring"] == embedded["run_monitoring"]
-    assert config["run_launcher"] == embedded["run_launcher"]
+    embedded_config = yaml.safe_load(embedded.EMBEDDED_INSTANCE_YAML)
+    assert config["run_monitoring"] == embedded_config["run_monitoring"]
+    assert config["run_launcher"] == embedded_config["run_launcher"]
     config.pop("storage")  # PostgreSQL: tests/test_instance_postgres.py loads it whole
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
     instance = dg.DagsterInstance.from_config(str(tmp_path))
@@ -138,8 +138,8 @@ def test_an_unedited_embedded_yaml_of_an_earlier_version_is_brought_up_to_date(t
     home = tmp_path / "dagster"
     home.mkdir()
     (home / "dagster.yaml").write_text("concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n")
-    runner.ensure_embedded_home(home)
-    assert (home / "dagster.yaml").read_text() == runner.EMBEDDED_INSTANCE_YAML
+    embedded.ensure_embedded_home(home)
+    assert (home / "dagster.yaml").read_text() == embedded.EMBEDDED_INSTANCE_YAML
 
 
 def test_worker_status_of_live_dead_and_reused_pids():
@@ -152,7 +152,7 @@ def test_worker_status_of_live_dead_and_reused_pids():
 WORKER = """
 import time
 import dagster as dg
-from engagement_pipeline.lib.runner import execute_job, instance
+from engagement_pipeline.cli.runner import execute_job, instance
 
 @dg.op
 def sleep_long() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import fastavro
 import pytest
 
-from engagement_pipeline.lib.currents.generator import GenerationSummary, generate_landing_zone
-from engagement_pipeline.lib.currents.reader import canonical_batch, decode_file
-from engagement_pipeline.lib.currents.schemas import EVENT_TYPES, NOT_INGESTED_EVENT_TYPES, avro_schema
+from engagement_pipeline.lib.ingest.reader import canonical_batch, decode_file
+from engagement_pipeline.sample_data.generator import GenerationSummary, generate_landing_zone
+from engagement_pipeline.sample_data.schemas import EVENT_TYPES, NOT_INGESTED_EVENT_TYPES, avro_schema
 
 START = date(2025, 3, 1)
 LAYOUT = re.compile(

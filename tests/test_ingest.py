@@ -113,9 +113,9 @@ def test_copies_kept_by_an_earlier_version_are_dropped_once(warehouse_url):
     import polars as pl
     import sqlalchemy as sa
 
-    from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, polars_schema
-    from engagement_pipeline.lib.currents.ingest import MIGRATIONS_TABLE, RAW_TABLE, ensure_tables
-    from engagement_pipeline.lib.warehouse import bulk_load, make_engine
+    from engagement_pipeline.lib.ingest.canonical import RAW_COLUMNS, polars_schema
+    from engagement_pipeline.lib.ingest.load import MIGRATIONS_TABLE, RAW_TABLE, ensure_tables
+    from engagement_pipeline.lib.platform.warehouse import bulk_load, make_engine
     from tests.support import event
 
     first = dict(

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS
-from engagement_pipeline.lib.currents.generator import generate_landing_zone
-from engagement_pipeline.lib.currents.ingest import ingest
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import dispose_engine, make_engine
+from engagement_pipeline.lib.ingest.canonical import RAW_COLUMNS
+from engagement_pipeline.lib.ingest.load import ingest
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import dispose_engine, make_engine
+from engagement_pipeline.sample_data.generator import generate_landing_zone
 from tests.conftest import pg_database
 from tests.support import table
 

@@ -194,7 +194,7 @@ def test_a_messy_landing_zone_loads_every_good_event_and_accounts_for_every_othe
 
 def test_the_ingestion_limits_come_from_the_environment(monkeypatch, tmp_path):
     from engagement_pipeline.defs.resources import resources
-    from engagement_pipeline.lib.currents.checks import IngestLimits
+    from engagement_pipeline.lib.ingest.record_checks import IngestLimits
 
     monkeypatch.setenv("ENGAGEMENT_HOME", str(tmp_path))
     for name, value in {"EVENT_TIME_FLOOR": "2020-06-01", "EVENT_TIME_FUTURE_HOURS": "48", "MAX_STRING_BYTES": "1000"}.items():
@@ -213,7 +213,7 @@ def test_the_ingestion_limits_come_from_the_environment(monkeypatch, tmp_path):
     ],
 )
 def test_a_wrong_limit_names_its_variable(setting, message):
-    from engagement_pipeline.lib.resources import PipelineSettings
+    from engagement_pipeline.defs.resources import PipelineSettings
 
     with pytest.raises(ValueError) as error:
         PipelineSettings(home=".", **setting).ingest_limits

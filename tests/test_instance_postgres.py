@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.runner import load_defs, run_pipeline
+from engagement_pipeline.cli.runner import load_defs, run_pipeline
 from tests.avro_files import currents_key, write_events
 
 pytestmark = pytest.mark.postgres

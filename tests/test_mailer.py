@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engagement_pipeline.lib.email_render import ReportLink, render_report_email
-from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, SmtpTarget, composing, parse_smtp_url
+from engagement_pipeline.defs.resources import Mailer
+from engagement_pipeline.lib.delivery.email_render import ReportLink, render_report_email
+from engagement_pipeline.lib.delivery.mailer import MailDeliveryError, SmtpTarget, composing, parse_smtp_url
 from tests.smtp_server import SmtpTestServer, self_signed_tls
 
 PASSWORD = "p@ss:w/rd"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engagement_pipeline.lib.periods import (
+from engagement_pipeline.lib.reports.periods import (
     Period,
     Slice,
     local_day_bounds_utc,
@@ -15,7 +15,7 @@ from engagement_pipeline.lib.periods import (
     utc_partitions,
     utc_slices,
 )
-from engagement_pipeline.lib.report_spec import Interval, ReportDefinition, parse_definition
+from engagement_pipeline.lib.reports.spec import Interval, ReportDefinition, parse_definition
 
 D = date.fromisoformat
 

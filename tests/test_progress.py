@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from engagement_pipeline.lib import progress
-from engagement_pipeline.lib.runner import execute_job
+from engagement_pipeline.cli.runner import execute_job
+from engagement_pipeline.lib.platform import progress
 
 
 class Terminal(io.StringIO):
@@ -98,7 +98,7 @@ def test_job_steps_are_counted_and_stay_out_of_the_event_log(capfd):
 
 
 def test_generation_and_ingestion_count_hours_files_and_events(tmp_path: Path, duckdb_url: str):
-    from engagement_pipeline.lib.currents.generator import generate_landing_zone
+    from engagement_pipeline.sample_data.generator import generate_landing_zone
     from tests.support import ingest_landing
 
     out = io.StringIO()

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from engagement_pipeline.definitions import defs as load_defs
-from engagement_pipeline.lib.quality.gate import gating_checks
+from engagement_pipeline.defs.quality.check_results import gating_checks
 from engagement_pipeline.lib.quality.suite import load_suites
 
 

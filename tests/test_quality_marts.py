@@ -7,11 +7,11 @@ import sqlalchemy as sa
 
 from engagement_pipeline.defs.models.assets import sql_model_assets
 from engagement_pipeline.defs.models.checks import grain_checks
+from engagement_pipeline.defs.quality.check_results import failed_blocking_checks
 from engagement_pipeline.defs.quality.checks import quality_checks
 from engagement_pipeline.defs.quality.jobs import data_quality_job
-from engagement_pipeline.lib.quality.gate import failed_blocking_checks
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.quality.recheck import range_tags
-from engagement_pipeline.lib.warehouse import make_engine
 from tests.support import event, load_events, resources
 
 DAY_BEFORE, DAY = date(2026, 11, 19), date(2026, 11, 20)

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.quality.asset_checks import build_quality_checks
+from engagement_pipeline.defs.quality.factories import build_quality_checks
+from engagement_pipeline.lib.models.sql_models import discover_models
 from engagement_pipeline.lib.quality.gx_runner import validate_frame
 from engagement_pipeline.lib.quality.predicates import predicate
 from engagement_pipeline.lib.quality.recheck import recheck_range
 from engagement_pipeline.lib.quality.suite import SUITES_DIR, ExpectationSpec, SuiteError, load_suite, load_suites
-from engagement_pipeline.lib.sql_models import discover_models
 
 EXPECTED_SUITES = {
     "raw_currents_events",

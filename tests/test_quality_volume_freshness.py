@@ -6,8 +6,8 @@ import dagster as dg
 
 from engagement_pipeline.defs.ingest.assets import raw_currents_events
 from engagement_pipeline.defs.models.assets import sql_model_assets
+from engagement_pipeline.defs.quality.check_results import failed_blocking_checks
 from engagement_pipeline.defs.quality.checks import quality_checks
-from engagement_pipeline.lib.quality.gate import failed_blocking_checks
 from engagement_pipeline.lib.quality.recheck import range_tags
 from tests.avro_files import currents_key, write_events
 from tests.support import event, load_events, resources

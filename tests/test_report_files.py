@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from engagement_pipeline.lib.report_spec import ReportDefinitionError
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.build import generate_report, run_stamp
 from engagement_pipeline.lib.reports.outputs import read_outputs
 from engagement_pipeline.lib.reports.render import CAMPAIGN_COLUMNS, CANVAS_COLUMNS
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.reports.spec import ReportDefinitionError
 from tests.test_report_helpers import build_workspace, definition, pick, render, unpack
 
 FRAME = "time_frame: {start: 2026-09-30, end: 2026-11-02}"

@@ -14,10 +14,10 @@ import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from engagement_pipeline.lib.report_spec import ReportDefinition, parse_definition
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.build import GeneratedReport, generate_report
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.reports.spec import ReportDefinition, parse_definition
 from tests.support import event, load_events, materialize_days
 
 FIRST_DAY = date(2026, 9, 30)

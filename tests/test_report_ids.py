@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from engagement_pipeline.cli import app
-from engagement_pipeline.lib.delivery.resend import resend
-from engagement_pipeline.lib.report_runs import render_report
-from engagement_pipeline.lib.report_spec import ReportDefinitionError, definition_path
-from engagement_pipeline.lib.reports.partitions import report_partitions
+from engagement_pipeline.cli.report_runs import render_report
+from engagement_pipeline.cli.resend import resend
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.lib.reports.spec import ReportDefinitionError, definition_path
 
 NOT_IDS = ["../../somewhere", "../outside", "sub/report", "/etc/passwd", ".hidden", "weekly.yaml", "", "a b", "..", "x\nBcc"]
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from engagement_pipeline.lib.stat_catalog import STAT_CATALOG
+from engagement_pipeline.lib.reports.stats import STAT_CATALOG
 from tests.support import table
 from tests.test_report_helpers import build_workspace, pick, render
 

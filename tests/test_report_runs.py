@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from engagement_pipeline.cli import app as cli
+from engagement_pipeline.cli.report_runs import render_all_reports, render_report
+from engagement_pipeline.cli.runner import load_defs
 from engagement_pipeline.defs.reports import assets, jobs, sensors
-from engagement_pipeline.lib.report_runs import render_all_reports, render_report
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.outputs import read_outputs
-from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.runner import load_defs
-from engagement_pipeline.lib.warehouse import make_engine
 from tests.support import resources
 from tests.test_report_helpers import build_workspace
 

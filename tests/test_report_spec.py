@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engagement_pipeline.lib.report_spec import (
+from engagement_pipeline.lib.reports.spec import (
     CatalogEntry,
     ReportDefinitionError,
     effective_stats,

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engagement_pipeline.lib.periods import Period, split_periods
-from engagement_pipeline.lib.report_spec_schema import Interval
-from engagement_pipeline.lib.reports.metadata import report_metadata
+from engagement_pipeline.defs.reports.metadata import report_metadata
+from engagement_pipeline.lib.reports.periods import Period, split_periods
+from engagement_pipeline.lib.reports.spec_schema import Interval
 from tests.conftest import pg_database
 from tests.support import event, load_events, materialize_days
 from tests.test_report_helpers import render

@@ -4,9 +4,9 @@ command that rebuilds them, then render exactly the numbers they rendered before
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.lib import sql_models
+from engagement_pipeline.lib.models import sql_models
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.build import ReportRunError
-from engagement_pipeline.lib.warehouse import make_engine
 from tests.support import materialize_days
 from tests.test_report_helpers import FIRST_DAY, LAST_DAY, build_workspace, render
 

@@ -3,7 +3,7 @@
 import dagster as dg
 import pytest
 
-from engagement_pipeline.lib.runner import QUIET, PipelineOutcome, execute_job, failure_message, run_job
+from engagement_pipeline.cli.runner import QUIET, PipelineOutcome, execute_job, failure_message, run_job
 
 
 @dg.op(config_schema={"word": str})

@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 import requests
 
-from engagement_pipeline.lib.currents.ingest import ingest
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.ingest.load import ingest
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.avro_files import currents_key, write_events
 from tests.support import table
 

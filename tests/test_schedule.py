@@ -6,14 +6,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engagement_pipeline.lib.report_spec import ReportDefinition, Schedule, parse_definition
-from engagement_pipeline.lib.schedule import (
+from engagement_pipeline.lib.delivery.due_times import (
     due_deliveries,
     due_key,
     immediate_due_key,
     next_occurrence,
     occurrences,
 )
+from engagement_pipeline.lib.reports.spec import ReportDefinition, Schedule, parse_definition
 
 
 def _every(unit: str, n: int, at: str, starting: date, until: date | None = None) -> Schedule:

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.sql_models import SqlModelError, load_model, run_model
-from engagement_pipeline.lib.warehouse import make_engine
+from engagement_pipeline.lib.models.sql_models import SqlModelError, load_model, run_model
+from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.support import table
 
 DAY, NEXT = date(2026, 11, 20), date(2026, 11, 21)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from engagement_pipeline.lib.stat_catalog import CHANNELS, CONTROL, STAT_CATALOG, base_stats_needed, stats_for_channels
+from engagement_pipeline.lib.reports.stats import CHANNELS, CONTROL, STAT_CATALOG, base_stats_needed, stats_for_channels
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import polars as pl
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.warehouse import ARROW_BATCH_ROWS, bulk_load, make_engine
+from engagement_pipeline.lib.platform.warehouse import ARROW_BATCH_ROWS, bulk_load, make_engine
 
 
 def test_a_bulk_load_larger_than_a_row_group_keeps_every_value(warehouse_url):
@@ -28,7 +28,7 @@ def test_a_bulk_load_larger_than_a_row_group_keeps_every_value(warehouse_url):
 
 def test_a_frame_gathered_from_many_small_files_loads_within_duckdbs_memory_bound(duckdb_url):
     """Ingestion concatenates one frame per file; 2,000 one-event files must not become 2,000 row groups."""
-    from engagement_pipeline.lib.currents.canonical import RAW_COLUMNS, create_table_sql, polars_schema
+    from engagement_pipeline.lib.ingest.canonical import RAW_COLUMNS, create_table_sql, polars_schema
     from tests.support import event
 
     schema = polars_schema(RAW_COLUMNS)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.warehouse import WarehouseLocked, dispose_engine, lock_holder, make_engine
+from engagement_pipeline.lib.platform.warehouse import WarehouseLocked, dispose_engine, lock_holder, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLD = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); sys.stdin.readline()"

@@ -19,7 +19,8 @@ import dagster as dg
 import pytest
 import requests
 
-from engagement_pipeline.lib.runner import PipelineOutcome, ensure_embedded_home, load_defs, run_job
+from engagement_pipeline.cli.runner import PipelineOutcome, load_defs, run_job
+from engagement_pipeline.instance.embedded import ensure_embedded_home
 from tests.avro_files import currents_key, write_events
 from tests.conftest import require
 from tests.s3_server import free_port

@@ -2,7 +2,7 @@
 -- Grain: event_id. Input: stg_currents__events (email bounce and soft_bounce events).
 -- The category comes from bounce_reason: lower-cased, separators turned into spaces,
 -- padded with a space; the matching rule with the lowest priority wins (status codes,
--- then phrases); no match is 'other'. Mirrored in engagement_pipeline/lib/bounce_categories.py.
+-- then phrases); no match is 'other'. Mirrored in engagement_pipeline/lib/models/bounce_categories.py.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_id']) }}
 
 with bounces as (

@@ -5,9 +5,9 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 
 from engagement_pipeline.cli import delivery, pipeline, quarantine, report
-from engagement_pipeline.lib import progress
-from engagement_pipeline.lib.config import ConfigError, load_env_file
-from engagement_pipeline.lib.warehouse import WarehouseLocked
+from engagement_pipeline.lib.platform import progress
+from engagement_pipeline.lib.platform.config import ConfigError, load_env_file
+from engagement_pipeline.lib.platform.warehouse import WarehouseLocked
 
 # Plain help (rich_markup_mode=None): typer's rich panels print a type such as `<bool>` even for
 # flags that take no value (`--help <bool>`); click's own layout leaves it out.

@@ -2,7 +2,7 @@
 
 import typer
 
-from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.platform.config import defaults
 
 
 def resend(
@@ -14,13 +14,12 @@ def resend(
     """Deliver REPORT for the due time TIME again (after a failure or a hold); refused if it was sent.
 
     TIME names the delivery as the schedule does: the latest due time of REPORT at or before it."""
-    from engagement_pipeline.lib.delivery.resend import AlreadySent, parse_due
-    from engagement_pipeline.lib.delivery.resend import resend as run_resend
-    from engagement_pipeline.lib.report_spec import ReportDefinitionError
-    from engagement_pipeline.lib.reports.run_config import load_report
-    from engagement_pipeline.lib.resources import PipelineSettings
-    from engagement_pipeline.lib.runner import instance, load_defs
-    from engagement_pipeline.lib.warehouse import make_engine
+    from engagement_pipeline.cli.resend import AlreadySent, parse_due
+    from engagement_pipeline.cli.resend import resend as run_resend
+    from engagement_pipeline.cli.runner import instance, load_defs
+    from engagement_pipeline.defs.resources import PipelineSettings
+    from engagement_pipeline.lib.platform.warehouse import make_engine
+    from engagement_pipeline.lib.reports.spec import ReportDefinitionError, load_report
 
     cfg = defaults()
     settings = PipelineSettings(

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import typer
 
-from engagement_pipeline.lib.config import ENV_VARS, defaults
-from engagement_pipeline.lib.quality.summary import summary_lines
-from engagement_pipeline.lib.runner import PipelineOutcome, run_pipeline
-from engagement_pipeline.lib.warehouse import redact_url
+from engagement_pipeline.cli.check_summary import summary_lines
+from engagement_pipeline.cli.runner import PipelineOutcome, run_pipeline
+from engagement_pipeline.lib.platform.config import ENV_VARS, defaults
+from engagement_pipeline.lib.platform.warehouse import redact_url
 
 DateOption = typer.Option(..., formats=["%Y-%m-%d"])
 
@@ -32,7 +32,7 @@ def generate(
     seed: int = typer.Option(7),
 ) -> None:
     """Write a realistic Braze Currents landing zone (Avro, real schemas) and a message catalog."""
-    from engagement_pipeline.lib.currents.generator import generate_landing_zone
+    from engagement_pipeline.sample_data.generator import generate_landing_zone
 
     summary = generate_landing_zone(out, date.fromisoformat(start), days, events_per_day, seed)
     typer.echo(
@@ -64,7 +64,7 @@ def config() -> None:
         if var.name in ("ENGAGEMENT_WAREHOUSE_URL",) and value:
             value = redact_url(value)
         if var.name == "ENGAGEMENT_SMTP_URL" and value:
-            from engagement_pipeline.lib.mailer import parse_smtp_url
+            from engagement_pipeline.lib.delivery.mailer import parse_smtp_url
 
             value = parse_smtp_url(value).redacted()
         typer.echo(f"{var.name}={value}")
@@ -80,7 +80,7 @@ def demo(
     events_per_day: int | None = typer.Option(None, min=100, help="Default: about 280,000 events spread over the days."),
 ) -> None:
     """The main job on the embedded default: sample data if needed, the whole pipeline, the report files."""
-    from engagement_pipeline.lib.demo import run_demo
+    from engagement_pipeline.cli.demo import run_demo
 
     raise typer.Exit(run_demo(days=days, events_per_day=events_per_day, echo=typer.echo, print_checks=print_checks))
 
@@ -90,7 +90,7 @@ def ui() -> None:
     import os
     import shutil
 
-    from engagement_pipeline.lib.runner import ensure_embedded_home
+    from engagement_pipeline.instance.embedded import ensure_embedded_home
 
     home = os.environ.get("DAGSTER_HOME") or defaults()["DAGSTER_HOME"]
     ensure_embedded_home(Path(home))

@@ -9,7 +9,7 @@ from typing import Iterator
 import sqlalchemy as sa
 import typer
 
-from engagement_pipeline.lib.config import defaults
+from engagement_pipeline.lib.platform.config import defaults
 
 app = typer.Typer(
     help="Files and records that ingestion skipped or quarantined, with the reasons.", no_args_is_help=True, rich_markup_mode=None
@@ -19,8 +19,8 @@ app = typer.Typer(
 @contextmanager
 def _warehouse() -> Iterator[sa.Connection]:
     """A connection to the configured warehouse; exits with a message when there is nothing to read."""
-    from engagement_pipeline.lib.currents.quarantine import has_manifest
-    from engagement_pipeline.lib.warehouse import duckdb_path, make_engine, redact_url
+    from engagement_pipeline.lib.ingest.quarantine import has_manifest
+    from engagement_pipeline.lib.platform.warehouse import duckdb_path, make_engine, redact_url
 
     url = defaults()["ENGAGEMENT_WAREHOUSE_URL"]
     if url.startswith("duckdb:") and not duckdb_path(url).is_file():
@@ -65,7 +65,7 @@ def list_files(
     limit: int = typer.Option(100, min=1, help="At most this many files."),
 ) -> None:
     """Files skipped, quarantined, or loaded with quarantined records, newest first, each with why."""
-    from engagement_pipeline.lib.currents.quarantine import problem_files
+    from engagement_pipeline.lib.ingest.quarantine import problem_files
 
     after = _since(since)
     with _warehouse() as conn:
@@ -85,7 +85,7 @@ def show(
     limit: int = typer.Option(20, min=1, help="At most this many records."),
 ) -> None:
     """A file's manifest rows (each version seen) and its quarantined records with their reasons."""
-    from engagement_pipeline.lib.currents.quarantine import file_history, matching_keys, quarantined_records
+    from engagement_pipeline.lib.ingest.quarantine import file_history, matching_keys, quarantined_records
 
     with _warehouse() as conn:
         keys = matching_keys(conn, key)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import typer
 
-from engagement_pipeline.lib.config import defaults, split_list
-from engagement_pipeline.lib.report_spec import (
+from engagement_pipeline.lib.platform.config import defaults, split_list
+from engagement_pipeline.lib.reports.spec import (
     CatalogEntry,
     ReportDefinition,
     ReportDefinitionError,
@@ -30,8 +30,8 @@ def _options() -> dict:
 
 def _catalog() -> tuple[list[CatalogEntry] | None, str]:
     """The warehouse's message catalog, or None and why it could not be read."""
-    from engagement_pipeline.lib.reports.catalog import load_catalog
-    from engagement_pipeline.lib.warehouse import duckdb_path, make_engine
+    from engagement_pipeline.lib.platform.warehouse import duckdb_path, make_engine
+    from engagement_pipeline.lib.reports.message_catalog import load_catalog
 
     url = defaults()["ENGAGEMENT_WAREHOUSE_URL"]
     if url.startswith("duckdb:") and not duckdb_path(url).is_file():
@@ -110,8 +110,8 @@ def run(
     date_to: str = typer.Option(None, "--to", help="Last day, inclusive (YYYY-MM-DD), overriding the time frame."),
 ) -> None:
     """Render one report now (a `render_report_job` run) and print its files and links."""
-    from engagement_pipeline.lib.report_runs import links, render_report
-    from engagement_pipeline.lib.runner import instance, load_defs
+    from engagement_pipeline.cli.report_runs import links, render_report
+    from engagement_pipeline.cli.runner import instance, load_defs
 
     start, end = _date("--from", date_from), _date("--to", date_to)
     path = Path(report)

@@ -2,15 +2,23 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from engagement_pipeline.defs.delivery.readiness import hold_reasons
+from engagement_pipeline.defs.previews import markdown_table
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.resources import Mailer, PipelineSettings, Warehouse
 from engagement_pipeline.lib.delivery import tags
 from engagement_pipeline.lib.delivery.deliver import DeliveryError, DeliveryOutcome, DeliveryRequest, deliver
 from engagement_pipeline.lib.delivery.log import deliveries_frame, latest_deliveries
-from engagement_pipeline.lib.mailer import Mailer
-from engagement_pipeline.lib.previews import markdown_table
-from engagement_pipeline.lib.report_spec import ReportDefinitionError
-from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.resources import PipelineSettings
-from engagement_pipeline.lib.warehouse import Warehouse
+from engagement_pipeline.lib.delivery.tags import DUE_AT, DUE_KEY, parse_utc
+from engagement_pipeline.lib.reports.spec import ReportDefinitionError
+
+
+def delivery_request(run: dg.DagsterRun, report_id: str) -> DeliveryRequest:
+    """What ``run`` delivers, from its `report_files` config and tags."""
+    config = run.run_config.get("ops", {}).get("report_files", {}).get("config", {}) if run.run_config else {}
+    due_text = config.get("due_at") or run.tags.get(DUE_AT)
+    due_at = parse_utc(due_text) if due_text else None
+    return DeliveryRequest(report_id, run.run_id, run.tags.get(DUE_KEY), due_at, config.get("definition_file"))
 
 
 def _run_tags(outcome: DeliveryOutcome) -> dict[str, str]:
@@ -51,14 +59,14 @@ def report_delivery(
     backoff for ENGAGEMENT_DELIVERY_RETRY_HOURS, then gives up as `failed` with an alert. A
     permanent failure (5xx, a message that cannot be written) is `failed` at once, with its
     cause in the delivery log and one alert; no attempt is ever retried within the run."""
-    request = DeliveryRequest.from_run(context.run, context.partition_key)
+    request = delivery_request(context.run, context.partition_key)
     try:
         outcome = deliver(
             request,
             engine=warehouse.engine,
             mailer=mailer,
             settings=settings,
-            instance=context.instance,
+            hold_reasons=lambda start, end, due_at, tz: hold_reasons(context.instance, start, end, due_at, tz),
             log=context.log.info,
             now=datetime.now(UTC),
         )

@@ -2,20 +2,18 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from engagement_pipeline.defs.delivery.failure_alert import failure_alert
 from engagement_pipeline.defs.delivery.jobs import deliver_report_job
+from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
 from engagement_pipeline.defs.ingest.jobs import ingest_currents_job
 from engagement_pipeline.defs.models.jobs import build_models_job
+from engagement_pipeline.defs.models.late_data import day_ranges, parse_days, range_tags, rebuilt_days
+from engagement_pipeline.defs.partitions import PARTITIONS_START
+from engagement_pipeline.defs.resources import Mailer, PipelineSettings, StorageLocation, Warehouse
 from engagement_pipeline.lib.delivery.alerts import outbox_folder, send_alert
-from engagement_pipeline.lib.delivery.failure_alert import failure_alert
-from engagement_pipeline.lib.delivery.landing import LandingCursor, first_look, new_files, run_key, unloaded_files
-from engagement_pipeline.lib.delivery.late_data import day_ranges, parse_days, range_tags, rebuilt_days
-from engagement_pipeline.lib.delivery.schedule_sensor import evaluate_report_schedule
 from engagement_pipeline.lib.delivery.startup import WarehouseBusy, read_once
 from engagement_pipeline.lib.delivery.tags import ALERTED
-from engagement_pipeline.lib.mailer import Mailer
-from engagement_pipeline.lib.partitions import PARTITIONS_START
-from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.warehouse import Warehouse
+from engagement_pipeline.lib.ingest.landing import LandingCursor, first_look, new_files, run_key, unloaded_files
 
 RAW_EVENTS = dg.AssetKey("raw_currents_events")
 

@@ -2,12 +2,12 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.currents.catalog import ensure_catalog_tables, read_catalog
-from engagement_pipeline.lib.currents.ingest import ingest
-from engagement_pipeline.lib.previews import markdown_table
-from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.storage import ObjectStore
-from engagement_pipeline.lib.warehouse import Warehouse, bulk_load
+from engagement_pipeline.defs.previews import markdown_table
+from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
+from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables, read_catalog
+from engagement_pipeline.lib.ingest.load import ingest
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.platform.warehouse import bulk_load
 
 
 @dg.asset(

@@ -1,6 +1,6 @@
 import dagster as dg
 
-from engagement_pipeline.lib.partitions import daily_partitions
+from engagement_pipeline.defs.partitions import daily_partitions
 
 build_models_job = dg.define_asset_job(
     "build_models_job",

@@ -1,7 +1,7 @@
 import dagster as dg
 
-from engagement_pipeline.lib.partitions import daily_partitions
-from engagement_pipeline.lib.sql_models import discover_models
+from engagement_pipeline.defs.partitions import daily_partitions
+from engagement_pipeline.lib.models.sql_models import discover_models
 
 data_quality_job = dg.define_asset_job(
     "data_quality_job",

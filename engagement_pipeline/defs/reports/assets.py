@@ -1,12 +1,11 @@
 import dagster as dg
 
-from engagement_pipeline.lib.report_spec import ReportDefinitionError
+from engagement_pipeline.defs.reports.metadata import report_metadata
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.reports.run_config import ReportRunConfig, delivery_as_of
+from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
 from engagement_pipeline.lib.reports.build import ReportRunError, generate_report
-from engagement_pipeline.lib.reports.metadata import report_metadata
-from engagement_pipeline.lib.reports.partitions import report_partitions
-from engagement_pipeline.lib.reports.run_config import ReportRunConfig, delivery_as_of, load_report
-from engagement_pipeline.lib.resources import PipelineSettings, StorageLocation
-from engagement_pipeline.lib.warehouse import Warehouse
+from engagement_pipeline.lib.reports.spec import ReportDefinitionError, load_report
 
 DAILY_SOURCES = (
     "campaign_variant_daily_stats",

@@ -1,6 +1,6 @@
 import dagster as dg
 
-from engagement_pipeline.lib.reports.partitions import report_partitions
+from engagement_pipeline.defs.reports.partitions import report_partitions
 
 render_report_job = dg.define_asset_job(
     "render_report_job",

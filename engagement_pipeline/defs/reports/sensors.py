@@ -1,8 +1,8 @@
 import dagster as dg
 
-from engagement_pipeline.lib.reports.partitions import report_partitions
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.resources import PipelineSettings
 from engagement_pipeline.lib.reports.sync import sync_plan
-from engagement_pipeline.lib.resources import PipelineSettings
 
 
 @dg.sensor(

@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from engagement_pipeline.lib.email_render import render_alert_email
-from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, SendResult
+from engagement_pipeline.lib.delivery.email_render import render_alert_email
+from engagement_pipeline.lib.delivery.mailer import MailDeliveryError, MailSender, OutboxMailer, SendResult
 
 
-def outbox_folder(mailer: Mailer, home: str) -> Path:
+def outbox_folder(mailer: MailSender, home: str) -> Path:
     return Path(mailer.outbox_dir) if mailer.outbox_dir else Path(home) / "outbox"
 
 
 def send_alert(
-    mailer: Mailer,
+    mailer: MailSender,
     recipients: Sequence[str],
     *,
     subject: str,
@@ -42,6 +42,6 @@ def send_alert(
     try:
         return mailer.send(msg)
     except MailDeliveryError as exc:
-        result = Mailer(outbox_dir=str(fallback_dir), sender=mailer.sender).send(msg)
+        result = OutboxMailer(outbox_dir=str(fallback_dir), sender=mailer.sender).send(msg)
         log(f"alert {subject!r} could not be emailed ({exc}); written to {result.path} instead")
         return result

@@ -17,23 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-import dagster as dg
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.delivery.alerts import outbox_folder, send_alert
-from engagement_pipeline.lib.delivery.gate import hold_reasons
+from engagement_pipeline.lib.delivery.due_times import Due, delivery_due
 from engagement_pipeline.lib.delivery.log import DeliveryRecord, read_delivery, record_delivery
+from engagement_pipeline.lib.delivery.mailer import MailDeliveryError, MailSender, composing
 from engagement_pipeline.lib.delivery.message import build_report_email, outside_domains
-from engagement_pipeline.lib.delivery.retry import next_attempt
-from engagement_pipeline.lib.delivery.tags import DUE_AT, DUE_KEY, iso_utc, parse_utc
-from engagement_pipeline.lib.mailer import MailDeliveryError, Mailer, composing
-from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError
+from engagement_pipeline.lib.delivery.retry_policy import next_attempt
+from engagement_pipeline.lib.delivery.tags import iso_utc
+from engagement_pipeline.lib.platform.settings import SettingsView
 from engagement_pipeline.lib.reports.outputs import ReportOutput, read_outputs
-from engagement_pipeline.lib.reports.run_config import load_report
-from engagement_pipeline.lib.resources import PipelineSettings
-from engagement_pipeline.lib.schedule import Due, delivery_due
+from engagement_pipeline.lib.reports.spec import ReportDefinition, ReportDefinitionError, load_report
 
 Log = Callable[[str], None]
+HoldReasons = Callable[[date, date, datetime, str], list[str]]
 
 
 class DeliveryError(ValueError):
@@ -53,14 +51,6 @@ class DeliveryRequest:
     due_at: datetime | None = None
     definition_file: str | None = None
 
-    @classmethod
-    def from_run(cls, run: dg.DagsterRun, report_id: str) -> DeliveryRequest:
-        """From the run's `report_files` config and tags."""
-        config = run.run_config.get("ops", {}).get("report_files", {}).get("config", {}) if run.run_config else {}
-        due_text = config.get("due_at") or run.tags.get(DUE_AT)
-        due_at = parse_utc(due_text) if due_text else None
-        return cls(report_id, run.run_id, run.tags.get(DUE_KEY), due_at, config.get("definition_file"))
-
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
@@ -74,12 +64,13 @@ class DeliveryOutcome:
 
 @dataclass(frozen=True)
 class DeliveryContext:
-    """What one attempt works with: the warehouse, the mailer, the settings, the instance, a log and the time."""
+    """What one attempt works with: the warehouse, the mailer, the settings, why the report must wait
+    (``hold_reasons(period_start, period_end, due_at, tz)``: the instance's answer), a log and the time."""
 
     engine: sa.Engine
-    mailer: Mailer
-    settings: PipelineSettings
-    instance: dg.DagsterInstance
+    mailer: MailSender
+    settings: SettingsView
+    hold_reasons: HoldReasons
     log: Log
     now: datetime
 
@@ -162,9 +153,9 @@ def deliver(
     request: DeliveryRequest,
     *,
     engine: sa.Engine,
-    mailer: Mailer,
-    settings: PipelineSettings,
-    instance: dg.DagsterInstance,
+    mailer: MailSender,
+    settings: SettingsView,
+    hold_reasons: HoldReasons,
     log: Log,
     now: datetime,
 ) -> DeliveryOutcome:
@@ -172,7 +163,7 @@ def deliver(
 
     Returns the outcome (``sent``, ``held``, ``retrying``, ``failed``); raises (after logging
     ``failed``) on a delivery that must not be attempted again as is."""
-    ctx = DeliveryContext(engine, mailer, settings, instance, log, now)
+    ctx = DeliveryContext(engine, mailer, settings, hold_reasons, log, now)
     prior = _prior(engine, request.due_key) if request.due_key else None
     if prior is not None and prior.status == "sent":
         return _already_sent(prior, log)
@@ -220,7 +211,7 @@ def _attempt(
             f"expected addresses at {', '.join(ctx.settings.allowed_domains)}"
         )
     period = (output.period_start, output.period_end)
-    reasons = hold_reasons(ctx.instance, output.period_start, output.period_end, record.due_at, defn.timezone)
+    reasons = ctx.hold_reasons(output.period_start, output.period_end, record.due_at, defn.timezone)
     if reasons:
         return _hold(ctx, replace(record, failing_checks=tuple(reasons), updated_at=ctx.now), prior, defn, output)
     with ctx.engine.connect() as conn, composing(f"report email of {defn.report_id}"):

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.delivery.email_render import ReportLink, render_report_email
 from engagement_pipeline.lib.delivery.summary import email_numbers
 from engagement_pipeline.lib.delivery.variants import variant_comparisons
-from engagement_pipeline.lib.email_render import ReportLink, render_report_email
-from engagement_pipeline.lib.report_spec import ReportDefinition, ReportDefinitionError, ResolvedSelection, resolve_messages
-from engagement_pipeline.lib.reports.catalog import load_catalog
+from engagement_pipeline.lib.reports.message_catalog import load_catalog
 from engagement_pipeline.lib.reports.outputs import ReportOutput
+from engagement_pipeline.lib.reports.spec import ReportDefinition, ReportDefinitionError, ResolvedSelection, resolve_messages
 
 
 def report_links(output: ReportOutput) -> list[ReportLink]:

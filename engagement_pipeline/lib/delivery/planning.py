@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engagement_pipeline.lib.delivery.due_times import delivery_due, due_deliveries, immediate_due_key
 from engagement_pipeline.lib.delivery.tags import iso_utc, parse_utc
-from engagement_pipeline.lib.report_spec import ReportDefinition
-from engagement_pipeline.lib.schedule import delivery_due, due_deliveries, immediate_due_key
+from engagement_pipeline.lib.reports.spec import ReportDefinition
 
 FINAL_STATUSES = ("sent", "failed")
 

@@ -18,7 +18,7 @@ from typing import TypeVar
 import duckdb
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.warehouse import WarehouseLocked, dispose_engine, duckdb_path, make_engine, redact_url
+from engagement_pipeline.lib.platform.warehouse import WarehouseLocked, dispose_engine, duckdb_path, make_engine, redact_url
 
 T = TypeVar("T")
 

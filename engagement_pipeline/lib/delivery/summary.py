@@ -16,12 +16,12 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import Period, split_periods
-from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection
-from engagement_pipeline.lib.reports.catalog import table_exists
+from engagement_pipeline.lib.reports.message_catalog import table_exists
 from engagement_pipeline.lib.reports.metrics import stat_value
+from engagement_pipeline.lib.reports.periods import Period, split_periods
 from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
-from engagement_pipeline.lib.stat_catalog import CHANNELS, STAT_CATALOG, base_stats_needed
+from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
+from engagement_pipeline.lib.reports.stats import CHANNELS, STAT_CATALOG, base_stats_needed
 
 DEFAULT_HEADLINE = (
     "sent",

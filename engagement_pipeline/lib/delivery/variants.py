@@ -14,14 +14,14 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.email_render import VariantComparison
-from engagement_pipeline.lib.periods import Period
-from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection
-from engagement_pipeline.lib.reports.catalog import table_exists
+from engagement_pipeline.lib.delivery.email_render import VariantComparison
+from engagement_pipeline.lib.reports.message_catalog import table_exists
 from engagement_pipeline.lib.reports.metrics import stat_value
 from engagement_pipeline.lib.reports.names import Names, load_names
+from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
-from engagement_pipeline.lib.stat_catalog import CONTROL, STAT_CATALOG, base_stats_needed
+from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
+from engagement_pipeline.lib.reports.stats import CONTROL, STAT_CATALOG, base_stats_needed
 
 CANDIDATES = (
     "unique_recipients",

@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.currents.event_types import ACTIONS, CHANNELS, EVENT_TYPES
-from engagement_pipeline.lib.previews import plain
+from engagement_pipeline.lib.ingest.event_types import ACTIONS, CHANNELS, EVENT_TYPES
+from engagement_pipeline.lib.models.sql_models import SqlModel
+from engagement_pipeline.lib.platform.values import plain
 from engagement_pipeline.lib.quality import profiles_events  # noqa: F401  (registers its profiles)
 from engagement_pipeline.lib.quality.gx_runner import validate_frame
 from engagement_pipeline.lib.quality.outcome import MAX_OFFENDING, CheckOutcome, ExpectationOutcome, observed_on_day
@@ -16,7 +17,6 @@ from engagement_pipeline.lib.quality.predicates import columns_of
 from engagement_pipeline.lib.quality.profiles import PROFILES, Profile, ProfileContext
 from engagement_pipeline.lib.quality.rows import evaluate_rows
 from engagement_pipeline.lib.quality.suite import CheckSpec, SuiteError
-from engagement_pipeline.lib.sql_models import SqlModel
 
 
 def run_parameters(landing_max_age_hours: float, start: date | None, end: date | None) -> dict[str, Any]:

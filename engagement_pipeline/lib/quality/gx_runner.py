@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from engagement_pipeline.lib.previews import plain
+from engagement_pipeline.lib.platform.values import plain
 from engagement_pipeline.lib.quality.suite import ExpectationSpec
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from engagement_pipeline.lib.currents.ingest import MANIFEST_TABLE
+from engagement_pipeline.lib.ingest.load import MANIFEST_TABLE
 from engagement_pipeline.lib.quality.profiles import (
     Profile,
     ProfileContext,

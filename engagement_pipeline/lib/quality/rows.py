@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.previews import plain
+from engagement_pipeline.lib.platform.values import plain
 from engagement_pipeline.lib.quality.gx_runner import validate_frame
 from engagement_pipeline.lib.quality.outcome import MAX_FAILURES_LISTED, MAX_OFFENDING, CheckOutcome, ExpectationOutcome, observed_on_day
 from engagement_pipeline.lib.quality.predicates import Predicate, columns_of, predicate

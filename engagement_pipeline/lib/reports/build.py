@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import Period, resolve_time_frame, split_periods, utc_partitions
-from engagement_pipeline.lib.report_spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
-from engagement_pipeline.lib.reports.catalog import load_catalog
+from engagement_pipeline.lib.platform.storage import ObjectStore
+from engagement_pipeline.lib.reports.message_catalog import load_catalog
 from engagement_pipeline.lib.reports.names import load_names
 from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
+from engagement_pipeline.lib.reports.periods import Period, resolve_time_frame, split_periods, utc_partitions
 from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, query_stats
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
-from engagement_pipeline.lib.stat_catalog import MessageKind, base_stats_needed
-from engagement_pipeline.lib.storage import ObjectStore
+from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
+from engagement_pipeline.lib.reports.stats import MessageKind, base_stats_needed
 
 
 class ReportRunError(ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from engagement_pipeline.lib.stat_catalog import CHANNELS, CONTROL, STAT_CATALOG
+from engagement_pipeline.lib.reports.stats import CHANNELS, CONTROL, STAT_CATALOG
 
 
 def stat_value(stat: str, channel: str, values: Mapping[str, int]) -> int | float | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.report_spec import CatalogEntry
+from engagement_pipeline.lib.reports.spec import CatalogEntry
 
 _COMPONENTS = """
 select message_kind, message_id, variation_id, step_id, variation_name, step_name

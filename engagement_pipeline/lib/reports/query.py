@@ -20,9 +20,9 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.periods import Period, Slice, utc_slices
-from engagement_pipeline.lib.reports.catalog import table_exists
-from engagement_pipeline.lib.stat_catalog import STAT_CATALOG, MessageKind
+from engagement_pipeline.lib.reports.message_catalog import table_exists
+from engagement_pipeline.lib.reports.periods import Period, Slice, utc_slices
+from engagement_pipeline.lib.reports.stats import STAT_CATALOG, MessageKind
 
 KEYS = ["message_id", "variation_id", "step_id", "channel"]
 COUNTS = "int_message_stats__quarter_hourly"

@@ -23,7 +23,7 @@ import pandas as pd
 
 from engagement_pipeline.lib.reports.metrics import format_value, stat_values
 from engagement_pipeline.lib.reports.names import Names
-from engagement_pipeline.lib.stat_catalog import CONTROL, MessageKind
+from engagement_pipeline.lib.reports.stats import CONTROL, MessageKind
 
 CAMPAIGN_COLUMNS = ("period_start", "period_end", "campaign_id", "campaign_name", "variation_id", "variation_name", "channel")
 CANVAS_COLUMNS = (

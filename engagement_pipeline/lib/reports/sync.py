@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engagement_pipeline.lib.report_spec import load_definitions
+from engagement_pipeline.lib.reports.spec import load_definitions
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""Turn suite checks into Dagster asset checks and their results; used by defs/quality."""
+
+import dagster as dg
+import pandas as pd
+
+from engagement_pipeline.defs.models.factories import window
+from engagement_pipeline.defs.partitions import daily_partitions
+from engagement_pipeline.defs.previews import markdown_table
+from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
+from engagement_pipeline.lib.models.sql_models import SqlModel
+from engagement_pipeline.lib.platform.values import plain
+from engagement_pipeline.lib.quality.evaluate import evaluate_check
+from engagement_pipeline.lib.quality.outcome import CheckOutcome
+from engagement_pipeline.lib.quality.profiles import PROFILES
+from engagement_pipeline.lib.quality.suite import CheckSpec, Suite, SuiteError
+
+UNPARTITIONED_ASSETS = ("raw_currents_events",)
+SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
+
+
+def _cell(row: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in row.items())
+
+
+def result_metadata(outcome: CheckOutcome) -> dict:
+    check = outcome.check
+    table = pd.DataFrame(
+        [
+            {
+                "expectation": e.spec.label,
+                "severity": e.spec.severity,
+                "result": "passed" if e.success else "FAILED",
+                "observed": e.observed,
+                "why": e.spec.why,
+            }
+            for e in sorted(outcome.expectations, key=lambda e: e.success)
+        ]
+    )
+    metadata = {
+        "suite": f"{check.suite_file} (version {check.suite_version})",
+        "window": outcome.window,
+        "rows_checked": int(outcome.rows_checked),
+        "failed_expectations": dg.MetadataValue.json([e.spec.label for e in outcome.failed]),
+        "observed": dg.MetadataValue.json({e.spec.label: e.observed for e in outcome.failed}),
+        "expectations": markdown_table(table, max_rows=len(table)),
+        "error_partitions": dg.MetadataValue.json(outcome.days_failing("error")),
+        "warn_partitions": dg.MetadataValue.json(outcome.days_failing("warn")),
+        "partitions_checked": outcome.partitions_checked,
+        "failures": dg.MetadataValue.json(outcome.failures()),
+    }
+    offending = [{"expectation": e.spec.label, "row": _cell(row)} for e in outcome.failed for row in e.offending]
+    if offending:
+        metadata["offending_keys"] = markdown_table(pd.DataFrame(offending), max_rows=len(offending))
+    if outcome.notes:
+        metadata["notes"] = dg.MetadataValue.json(outcome.notes)
+    metadata.update({k: plain(v) for k, v in outcome.metadata.items()})
+    return metadata
+
+
+def to_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=outcome.passed,
+        severity=SEVERITY[outcome.severity],
+        description=outcome.summary,
+        metadata=result_metadata(outcome),
+    )
+
+
+def build_quality_check(check: CheckSpec, model: SqlModel | None) -> dg.AssetChecksDefinition:
+    partitioned = model is not None and model.is_partitioned
+
+    @dg.asset_check(
+        asset=dg.AssetKey(check.asset),
+        name=check.name,
+        blocking=check.blocking,
+        partitions_def=daily_partitions if partitioned else None,
+        description=check.description,
+        additional_deps=[dg.AssetKey(dep) for dep in check.additional_deps],
+        metadata={"suite": check.suite_file, "suite_version": check.suite_version, "gates_reports": check.gates_reports},
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.AssetCheckResult:
+        start, end = window(context) if partitioned else (None, None)
+        outcome = evaluate_check(check, warehouse.engine, model, settings, start, end)
+        for note in outcome.notes:
+            context.log.warning(note)
+        context.log.info(f"{check.asset}.{check.name}: {outcome.summary}")
+        return to_result(outcome)
+
+    return _check
+
+
+def _validate(suite: Suite, models: dict[str, SqlModel]) -> None:
+    """Refuse at load time what would only fail when the check runs."""
+    if suite.asset not in models and suite.asset not in UNPARTITIONED_ASSETS:
+        raise SuiteError(f"{suite.path}: asset {suite.asset!r} is not a SQL model nor one of {UNPARTITIONED_ASSETS}")
+    model = models.get(suite.asset)
+    for check in suite.checks:
+        where = f"{suite.path}: check {check.name}"
+        if check.target == "rows" and not (model and model.is_partitioned):
+            raise SuiteError(f"{where}: target `rows` needs a partitioned SQL model")
+        if check.target != "rows" and check.target not in PROFILES:
+            raise SuiteError(f"{where}: unknown target {check.target!r}; known: rows, {', '.join(sorted(PROFILES))}")
+        unknown = [dep for dep in check.additional_deps if dep not in models]
+        if unknown:
+            raise SuiteError(f"{where}: additional_deps {unknown} are not SQL models")
+
+
+def build_quality_checks(suites: tuple[Suite, ...], models: dict[str, SqlModel]) -> list[dg.AssetChecksDefinition]:
+    checks = []
+    for suite in suites:
+        _validate(suite, models)
+        checks.extend(build_quality_check(check, models.get(suite.asset)) for check in suite.checks)
+    return checks

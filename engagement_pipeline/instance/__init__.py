@@ -1,0 +1,1 @@
+"""The Dagster instance: the embedded default home and the run launcher."""

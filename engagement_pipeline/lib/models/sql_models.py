@@ -1,0 +1,266 @@
+"""Discover, render and run the dbt-style SQL models in `dbt_like_sql/`.
+
+A model is one `.sql` file whose stem is its table (and asset) name. It is a
+Jinja2 template: `{{ ref('other') }}` names an upstream model or source table
+(the dependency graph comes from these tokens) and `{{ config(...) }}` declares
+how it is written (`materialized='partitioned'` with `partition_by`, `'table'`,
+or `'view'`: no copy of the rows, for thin layers over a large table, still
+partitioned by `partition_by` for its checks) and its grain (`unique_key`). Window bounds and other values are bound
+parameters (`:start_date`, `:end_date`, end exclusive), never formatted into SQL.
+A partitioned write deletes the window and inserts it in one transaction, so
+re-running a window never double counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import sqlalchemy as sa
+
+SQL_ROOT = Path(__file__).resolve().parents[3] / "dbt_like_sql"
+_VERIFIED: dict[tuple[str, str, int], list[str]] = {}
+_REF = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    name: str
+    path: Path
+    layer: str
+    template: str
+    refs: tuple[str, ...]
+    materialized: str
+    partition_by: str | None
+    unique_key: tuple[str, ...]
+    description: str
+    settings: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def is_partitioned(self) -> bool:
+        """Partitioned by day as an asset (a partitioned table, or a view with `partition_by`)."""
+        return self.partition_by is not None
+
+    @property
+    def checks_grain(self) -> bool:
+        """Whether the grain gets its own uniqueness check: not when `grain_follows_from` names the
+        checked models it is a filter or a one-to-one join of (a check that cannot fail on its own)."""
+        return bool(self.unique_key) and not self.settings.get("grain_follows_from")
+
+    @property
+    def is_view(self) -> bool:
+        return self.materialized == "view"
+
+
+class SqlModelError(ValueError):
+    pass
+
+
+def stat_columns(alias: str) -> str:
+    """`{{ stat_columns('stats') }}` in a model: every stat then every rate of the metric contract, in
+    contract order (lib/stat_catalog.py), qualified by `alias`; the stats marts share this one list."""
+    from engagement_pipeline.lib.reports.stats import STAT_CATALOG
+
+    return ", ".join(f"{alias}.{name}" for name in STAT_CATALOG)
+
+
+def stat_names() -> list[str]:
+    """`{% for stat in stat_names() %}`: every stat (no rates) of the metric contract, in contract order."""
+    from engagement_pipeline.lib.reports.stats import STAT_CATALOG
+
+    return [name for name, info in STAT_CATALOG.items() if info.kind != "rate"]
+
+
+def counted_stats() -> list[str]:
+    """The additive stats (counts of events), in contract order: they sum over quarter-hours and days."""
+    from engagement_pipeline.lib.reports.stats import STAT_CATALOG
+
+    return [name for name, info in STAT_CATALOG.items() if info.kind == "additive"]
+
+
+def quarter_hour(column: str) -> str:
+    """`{{ quarter_hour('occurred_at') }}`: the quarter-hour of the UTC day (0..95) of a UTC timestamp."""
+    return f"cast(extract(hour from {column}) * 4 + floor(extract(minute from {column}) / 15) as integer)"
+
+
+def quarter_masks(column: str) -> str:
+    """`{{ quarter_masks('occurred_at') }}` in a grouped select: the quarter-hours of the day with a row,
+    as two 48-bit masks (bit q of `am_quarters` is quarter-hour q, bit q of `pm_quarters` is q + 48),
+    so a local period recounts distinct users with a bitwise AND (lib/periods.py)."""
+    q = quarter_hour(column)
+    return (
+        f"cast(bit_or(case when {q} < 48 then cast(1 as bigint) << {q} else cast(0 as bigint) end) as bigint)"
+        " as am_quarters,\n        "
+        f"cast(bit_or(case when {q} >= 48 then cast(1 as bigint) << ({q} - 48) else cast(0 as bigint) end) as bigint)"
+        " as pm_quarters"
+    )
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env.globals.update(
+        stat_columns=stat_columns,
+        stat_names=stat_names,
+        counted_stats=counted_stats,
+        quarter_hour=quarter_hour,
+        quarter_masks=quarter_masks,
+    )
+    return env
+
+
+def _header(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return "\n".join(lines).strip()
+
+
+def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
+    text = path.read_text()
+    captured: dict = {}
+
+    def config(**kwargs) -> str:
+        captured.update(kwargs)
+        return ""
+
+    _environment().from_string(text).render(ref=lambda name: name, config=config, dialect="duckdb")
+    materialized = captured.get("materialized", "table")
+    if materialized not in ("partitioned", "table", "view"):
+        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table' or 'view'")
+    if materialized == "table" and captured.get("partition_by"):
+        raise SqlModelError(f"{path}: partition_by needs materialized='partitioned' (or 'view')")
+    if materialized == "partitioned" and not captured.get("partition_by"):
+        raise SqlModelError(f"{path}: a partitioned model needs config(partition_by='<date column>')")
+    return SqlModel(
+        name=path.stem,
+        path=path,
+        layer=path.parent.relative_to(root).as_posix(),
+        template=text,
+        refs=tuple(dict.fromkeys(_REF.findall(text))),
+        materialized=materialized,
+        partition_by=captured.get("partition_by"),
+        unique_key=tuple(captured.get("unique_key", ())),
+        description=_header(text),
+        settings={k: v for k, v in captured.items() if k not in ("materialized", "partition_by", "unique_key")},
+    )
+
+
+def discover_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
+    models = {}
+    for path in sorted(root.rglob("*.sql")):
+        model = load_model(path, root)
+        if model.name in models:
+            raise SqlModelError(f"{path}: model name {model.name!r} already defined in {models[model.name].path}")
+        models[model.name] = model
+    return models
+
+
+def render(model: SqlModel, dialect: str) -> str:
+    return _environment().from_string(model.template).render(ref=lambda name: name, config=lambda **_: "", dialect=dialect)
+
+
+def _columns(conn: sa.Connection, table: str) -> list[str] | None:
+    rows = conn.execute(
+        sa.text("select column_name from information_schema.columns where table_name = :t order by ordinal_position"),
+        {"t": table},
+    ).fetchall()
+    return [row[0] for row in rows] or None
+
+
+def run_model(
+    conn: sa.Connection,
+    model: SqlModel,
+    start: date | None = None,
+    end: date | None = None,
+    params: dict | None = None,
+) -> int | None:
+    """Write the model (its window for a partitioned model) inside the caller's transaction; its row count
+    (of the window), or None for a view declared with `row_count=false` (counting it means computing it)."""
+    sql = render(model, conn.dialect.name).strip().rstrip(";")
+    params = {**(params or {}), "start_date": start, "end_date": end}
+    if conn.dialect.name == "postgresql":
+        # Two runs rewriting the same model (a late-data run and a UI backfill) must not interleave
+        # their delete and insert; the lock is held until this transaction ends.
+        conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:model))"), {"model": model.name})
+    if model.is_view:
+        _replace_view(conn, model, sql)
+        if not model.settings.get("row_count", True) or (model.is_partitioned and start is None):
+            return None
+        return _count(conn, model, start, end)
+    select = f"select * from (\n{sql}\n) as model"
+    wanted = _ensure_table(conn, model, select, params)
+    column_list = ", ".join(wanted)
+    if model.materialized == "partitioned":
+        if start is None or end is None:
+            raise SqlModelError(f"{model.name}: a partitioned model needs a window (start and end dates)")
+        conn.execute(
+            sa.text(f"delete from {model.name} where {model.partition_by} >= :start_date and {model.partition_by} < :end_date"),
+            params,
+        )
+    else:
+        conn.execute(sa.text(f"delete from {model.name}"))
+    conn.execute(sa.text(f"insert into {model.name} ({column_list}) {select}"), params)
+    if conn.dialect.name == "postgresql":
+        # Fresh statistics, or the planner picks nested loops over the next model's inputs.
+        conn.execute(sa.text(f"analyze {model.name}"))
+    return _count(conn, model, start, end)
+
+
+def _relation_kind(conn: sa.Connection, name: str) -> str | None:
+    """'table', 'view' or None (information_schema spells them 'BASE TABLE' and 'VIEW')."""
+    kind = conn.execute(sa.text("select table_type from information_schema.tables where table_name = :t"), {"t": name}).scalar()
+    return None if kind is None else ("view" if kind.upper() == "VIEW" else "table")
+
+
+def _replace_view(conn: sa.Connection, model: SqlModel, sql: str) -> None:
+    """(Re)define the view; a table of the same name (an older version of the model) is dropped."""
+    if ":start_date" in sql or ":end_date" in sql:
+        raise SqlModelError(f"{model.name}: a view cannot use :start_date/:end_date; readers filter it")
+    if _relation_kind(conn, model.name) == "table":
+        conn.execute(sa.text(f"drop table {model.name}"))
+    statement = sa.text(f"create or replace view {model.name} as\n{sql}")
+    if conn.dialect.name != "postgresql":
+        conn.execute(statement)
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(statement)
+    except sa.exc.DBAPIError:
+        # PostgreSQL refuses `create or replace` when the columns change: drop it (and the views
+        # built on it, re-created when their own assets are materialized) and create it anew.
+        conn.execute(sa.text(f"drop view {model.name} cascade"))
+        conn.execute(statement)
+
+
+def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dict) -> list[str]:
+    """Create the model's table, or recreate it when the model's columns changed (checked once per process)."""
+    verified = (str(conn.engine.url), model.name, hash(model.template))
+    if verified in _VERIFIED:
+        return _VERIFIED[verified]
+    probe = conn.execute(sa.text(f"{select} where 1 = 0"), params)
+    wanted = list(probe.keys())
+    probe.close()
+    existing = _columns(conn, model.name)
+    if existing is not None and (existing != wanted or _relation_kind(conn, model.name) == "view"):
+        conn.execute(sa.text(f"drop {_relation_kind(conn, model.name)} {model.name}"))
+        existing = None
+    if existing is None:
+        conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
+        if model.is_partitioned and conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"create index {model.name}_{model.partition_by}_idx on {model.name} ({model.partition_by})"))
+    _VERIFIED[verified] = wanted
+    return wanted
+
+
+def _count(conn: sa.Connection, model: SqlModel, start: date | None, end: date | None) -> int:
+    if model.is_partitioned:
+        return conn.execute(
+            sa.text(f"select count(*) from {model.name} where {model.partition_by} >= :s and {model.partition_by} < :e"),
+            {"s": start, "e": end},
+        ).scalar_one()
+    return conn.execute(sa.text(f"select count(*) from {model.name}")).scalar_one()

@@ -1,0 +1,1 @@
+"""Shared plumbing of every stage: settings, the warehouse, object storage."""

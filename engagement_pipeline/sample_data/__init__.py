@@ -1,0 +1,1 @@
+"""Synthetic Braze Currents exports for the demo, tests and benchmarks."""
