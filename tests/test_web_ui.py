@@ -19,6 +19,7 @@ import dagster as dg
 import pytest
 import requests
 
+from engagement_pipeline.lib.models.model_docs import load_model_docs
 from engagement_pipeline.lib.runner import PipelineOutcome, ensure_embedded_home, load_defs, run_job
 from tests.avro_files import currents_key, write_events
 from tests.conftest import require
@@ -43,6 +44,8 @@ SENSORS = """{ sensorsOrError(repositorySelector: {repositoryLocationName: "enga
   ... on Sensors { results { name sensorState { id status } } } } }"""
 STOP_SENSOR = """mutation($id: String!) { stopSensor(id: $id) { __typename ... on StopSensorMutationResult { instigationState { status } }
   ... on PythonError { message } } }"""
+COLUMNS = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode { description
+  metadataEntries { label ... on TableSchemaMetadataEntry { schema { columns { name type description } } } } } } }"""
 RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 MATERIALIZATIONS = """query($key: AssetKeyInput!, $partition: String!) { assetOrError(assetKey: $key) { ... on Asset {
   assetMaterializations(partitions: [$partition]) { runId partition metadataEntries { label ... on IntMetadataEntry { intValue } } } } } }"""
@@ -226,6 +229,7 @@ def test_web_ui_lists_the_code_location_and_materializes_a_partition(ui_home, ch
         assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry["locationOrLoadError"].get("message")
         (repo,) = entry["locationOrLoadError"]["repositories"]
         assert_lists_the_definitions(repo, defs)
+        assert_shows_the_model_docs(base, "campaign_daily_stats")
         stop_sensors(base)
 
         with process_group(daemon, env, logs[1]):
@@ -275,6 +279,17 @@ def assert_lists_the_definitions(repo: dict, defs: dg.Definitions) -> None:
     assert {"ingest_currents_job", "build_models_job"} <= {j["name"] for j in repo["jobs"]}
     assert {s["name"] for s in repo["schedules"]} == {s.name for s in repository.schedule_defs}
     assert {s["name"] for s in repo["sensors"]} == {s.name for s in repository.sensor_defs}
+
+
+def assert_shows_the_model_docs(base: str, model: str) -> None:
+    """The asset page's Columns come from the model's YAML docs: names, types and descriptions."""
+    doc = load_model_docs()[model]
+    node = graphql(base, COLUMNS, key={"path": [model]})["assetNodeOrError"]
+    (schema,) = [e["schema"] for e in node["metadataEntries"] if e["label"] == "dagster/column_schema"]
+    assert [(c["name"], c["type"], c["description"]) for c in schema["columns"]] == [
+        (c.name, c.data_type, c.description) for c in doc.columns
+    ]
+    assert node["description"] == doc.description
 
 
 def launch_partition(base: str, partition: str) -> str:
