@@ -134,10 +134,38 @@ def test_production_dagster_yaml_monitors_runs_with_the_same_launcher(tmp_path: 
         instance.dispose()
 
 
-def test_an_unedited_embedded_yaml_of_an_earlier_version_is_brought_up_to_date(tmp_path: Path):
+VERSION_0_2_0_YAML = (
+    """\
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+run_launcher:
+  module: engagement_pipeline"""
+    ".lib.run_launcher"
+    """
+  class: LocalRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+telemetry:
+  enabled: false
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    ["concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n", VERSION_0_2_0_YAML],
+    ids=["0.1", "0.2.0"],
+)
+def test_an_unedited_embedded_yaml_of_an_earlier_version_is_brought_up_to_date(tmp_path: Path, earlier: str):
+    """0.2.0's names a run launcher module that moved: left as it was, no run could start."""
     home = tmp_path / "dagster"
     home.mkdir()
-    (home / "dagster.yaml").write_text("concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(earlier)
     embedded.ensure_embedded_home(home)
     assert (home / "dagster.yaml").read_text() == embedded.EMBEDDED_INSTANCE_YAML
 

@@ -21,6 +21,7 @@ import requests
 
 from engagement_pipeline.cli.runner import PipelineOutcome, load_defs, run_job
 from engagement_pipeline.instance.embedded import ensure_embedded_home
+from engagement_pipeline.lib.models.model_docs import load_model_docs
 from tests.avro_files import currents_key, write_events
 from tests.conftest import require
 from tests.s3_server import free_port
@@ -44,6 +45,8 @@ SENSORS = """{ sensorsOrError(repositorySelector: {repositoryLocationName: "enga
   ... on Sensors { results { name sensorState { id status } } } } }"""
 STOP_SENSOR = """mutation($id: String!) { stopSensor(id: $id) { __typename ... on StopSensorMutationResult { instigationState { status } }
   ... on PythonError { message } } }"""
+COLUMNS = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode { description
+  metadataEntries { label ... on TableSchemaMetadataEntry { schema { columns { name type description } } } } } } }"""
 RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 MATERIALIZATIONS = """query($key: AssetKeyInput!, $partition: String!) { assetOrError(assetKey: $key) { ... on Asset {
   assetMaterializations(partitions: [$partition]) { runId partition metadataEntries { label ... on IntMetadataEntry { intValue } } } } } }"""
@@ -227,6 +230,7 @@ def test_web_ui_lists_the_code_location_and_materializes_a_partition(ui_home, ch
         assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry["locationOrLoadError"].get("message")
         (repo,) = entry["locationOrLoadError"]["repositories"]
         assert_lists_the_definitions(repo, defs)
+        assert_shows_the_model_docs(base, "campaign_daily_stats")
         stop_sensors(base)
 
         with process_group(daemon, env, logs[1]):
@@ -276,6 +280,17 @@ def assert_lists_the_definitions(repo: dict, defs: dg.Definitions) -> None:
     assert {"ingest_currents_job", "build_models_job"} <= {j["name"] for j in repo["jobs"]}
     assert {s["name"] for s in repo["schedules"]} == {s.name for s in repository.schedule_defs}
     assert {s["name"] for s in repo["sensors"]} == {s.name for s in repository.sensor_defs}
+
+
+def assert_shows_the_model_docs(base: str, model: str) -> None:
+    """The asset page's Columns come from the model's YAML docs: names, types and descriptions."""
+    doc = load_model_docs()[model]
+    node = graphql(base, COLUMNS, key={"path": [model]})["assetNodeOrError"]
+    (schema,) = [e["schema"] for e in node["metadataEntries"] if e["label"] == "dagster/column_schema"]
+    assert [(c["name"], c["type"], c["description"]) for c in schema["columns"]] == [
+        (c.name, c.data_type, c.description) for c in doc.columns
+    ]
+    assert node["description"] == doc.description
 
 
 def launch_partition(base: str, partition: str) -> str:

@@ -37,7 +37,9 @@ telemetry:
 # What earlier versions wrote: such a file is replaced, one the user edited is left alone.
 _EARLIER_EMBEDDED_YAMLS = (
     "concurrency:\n  runs:\n    max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n",
-    "concurrency:\n  runs:\n    max_concurrent_runs: 1\nrun_launcher:\n  module: engagement_pipeline.lib.run_launcher\n  class: LocalRunLauncher\nrun_monitoring:\n  enabled: true\n  poll_interval_seconds: 30\n  start_timeout_seconds: 180\n  cancel_timeout_seconds: 180\n  max_resume_run_attempts: 0\ntelemetry:\n  enabled: false\n",
+    # 0.2.0, when the run launcher was engagement_pipeline/lib/run_launcher.py
+    "concurrency:\n  runs:\n    max_concurrent_runs: 1\nrun_launcher:\n  module: engagement_pipeline"
+    ".lib.run_launcher\n  class: LocalRunLauncher\nrun_monitoring:\n  enabled: true\n  poll_interval_seconds: 30\n  start_timeout_seconds: 180\n  cancel_timeout_seconds: 180\n  max_resume_run_attempts: 0\ntelemetry:\n  enabled: false\n",
 )
 
 

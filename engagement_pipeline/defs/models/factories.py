@@ -10,6 +10,7 @@ from engagement_pipeline.defs.previews import markdown_table
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables
 from engagement_pipeline.lib.ingest.load import ensure_tables
+from engagement_pipeline.lib.models.model_docs import ModelDoc, ModelDocsError, check_columns
 from engagement_pipeline.lib.models.sql_models import SqlModel, run_model
 
 OWNERS = ["team:data-engineering"]
@@ -24,7 +25,23 @@ def model_params(settings: PipelineSettings) -> dict:
     return {"count_bot_clicks": settings.count_bot_clicks}
 
 
-def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
+def column_schema(doc: ModelDoc) -> dg.TableSchema:
+    """The documented columns as Dagster shows them on the asset page (Columns), the grain as a table constraint."""
+    columns = [
+        dg.TableColumn(
+            column.name,
+            column.data_type,
+            column.description,
+            constraints=dg.TableColumnConstraints(unique=True) if "unique" in column.data_tests else None,
+        )
+        for column in doc.columns
+    ]
+    return dg.TableSchema(columns=columns, constraints=dg.TableConstraints(other=[f"grain (unique): {', '.join(doc.grain)}"]))
+
+
+def build_sql_asset(model: SqlModel, doc: ModelDoc) -> dg.AssetsDefinition:
+    """The model's asset, described by its docs (`_<layer>__models.yml`); a run fails, writing nothing,
+    when the built table's columns differ from the documented ones."""
     partitioned = model.is_partitioned
 
     @dg.asset(
@@ -36,8 +53,12 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         kinds={"sql", "view" if model.is_view else "table"},
         owners=OWNERS,
         tags={"layer": model.layer},
-        description=model.description,
-        metadata={"sql_file": f"dbt_like_sql/{model.layer}/{model.name}.sql", "grain": ", ".join(model.unique_key) or "n/a"},
+        description=doc.description,
+        metadata={
+            "sql_file": f"dbt_like_sql/{model.layer}/{model.name}.sql",
+            "grain": ", ".join(model.unique_key) or "n/a",
+            "dagster/column_schema": column_schema(doc),
+        },
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.MaterializeResult:
         start, end = window(context) if partitioned else (None, None)
@@ -45,6 +66,10 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
             ensure_tables(conn)
             ensure_catalog_tables(conn)
             rows = run_model(conn, model, start, end, model_params(settings))
+            try:
+                check_columns(conn, doc)
+            except ModelDocsError as exc:
+                raise dg.Failure(description=str(exc)) from None
         where = f" where {model.partition_by} >= :s and {model.partition_by} < :e" if partitioned else ""
         # A view's preview is any ten rows: sorting a day of raw events costs seconds.
         order = f" order by {', '.join(model.unique_key)}" if model.unique_key and not model.is_view else ""

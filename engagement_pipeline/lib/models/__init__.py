@@ -1,1 +1,1 @@
-"""The SQL models: discovery, rendering and running of dbt_like_sql/, and their docs."""
+"""The SQL models of dbt_like_sql/: discovery, rendering and running, and their documentation (no Dagster here)."""

@@ -157,6 +157,85 @@ _STATS: tuple[StatInfo, ...] = (
 
 STAT_CATALOG: dict[str, StatInfo] = {info.name: info for info in _STATS}
 
+# What each stat counts, in the words of the metric dictionary (docs/metrics.md): the one source of
+# the stat columns' descriptions in every model's docs (lib/models/model_docs.py).
+_DEFINITIONS: dict[str, str] = {
+    "sent": "Messages sent (the channel's Send event)",
+    "delivered": "Messages delivered (email.Delivery: accepted by the receiving server; sms.Delivery: confirmed deliveries; whatsapp.Delivery)",
+    "bounces": "Email hard bounces, incl. Braze drops (email.Bounce); push notifications the push service refused (pushnotification.Bounce)",
+    "soft_bounces": "Email soft bounces: temporary failures (email.SoftBounce)",
+    "opens": "Email opens, machine opens included (email.Open)",
+    "unique_opens": "Users with at least one email open (email.Open)",
+    "machine_opens": "Email opens flagged machine_open = 'true' (Apple Mail Privacy Protection and similar); also in opens",
+    "clicks": "Clicks: email tracked-link clicks without suspected bot clicks unless ENGAGEMENT_COUNT_BOT_CLICKS (email.Click), "
+    "in-app message and Content Card clicks, SMS short-link clicks (sms.ShortLinkClick)",
+    "unique_clicks": "Users with at least one counted click (email.Click, inappmessage.Click, contentcard.Click)",
+    "unsubscribes": "Unsubscribes from the message (email.Unsubscribe)",
+    "reported_spam": "Spam complaints (email.MarkAsSpam)",
+    "direct_opens": "Taps on the notification, body or button (pushnotification.Open)",
+    "body_clicks": "Taps on the notification body, not on a button (pushnotification.Open with no button_string)",
+    "influenced_opens": "Users who started an app session (users.behaviors.app.SessionStart) within 30 minutes after a push "
+    "was sent to them, without a direct open of that push (Braze's rule); 0 when session events are not exported",
+    "total_opens": "Direct and influenced opens together",
+    "impressions": "Times shown (inappmessage.Impression, contentcard.Impression)",
+    "unique_impressions": "Users who saw the message (inappmessage.Impression, contentcard.Impression)",
+    "first_button_clicks": "Clicks on button 1 (inappmessage.Click with button_id '0')",
+    "second_button_clicks": "Clicks on button 2 (inappmessage.Click with button_id '1')",
+    "dismissals": "Content Cards dismissed (contentcard.Dismiss)",
+    "errors": "Failed webhook calls (webhook.Failure)",
+    "sent_to_carrier": "SMS handed to the carrier (sms.CarrierSend)",
+    "rejected": "SMS the provider rejected (sms.Rejection)",
+    "delivery_failed": "SMS the carrier could not deliver (sms.DeliveryFailure)",
+    "read": "WhatsApp messages read (whatsapp.Read)",
+    "failed": "WhatsApp messages that failed (whatsapp.Failure)",
+    "unique_recipients": "Users sent the message (the channel's Send)",
+    "conversions": "Conversion events (users.campaigns.Conversion, users.canvas.Conversion), in the rows of the channel "
+    "of the message they are attributed to (channel 'control' for a campaign's control group)",
+    "unique_conversions": "Users who converted (users.campaigns.Conversion)",
+    "enrolled_in_control": "Users put in the campaign's control group (users.campaigns.EnrollInControl), on its rows of channel 'control'",
+    "entries": "Users who entered the Canvas (users.canvas.Entry)",
+    "aborts": "Sends aborted (<channel>.Abort; Adobe calls these exclusions)",
+    "retries": "Send retries (<channel>.Retry, email.Deferral)",
+    "delivery_rate": "Delivery rate",
+    "bounce_rate": "Bounce rate",
+    "open_rate": "Open rate (can exceed 1: one delivery can be opened many times)",
+    "unique_open_rate": "Unique open rate",
+    "click_rate": "Click rate (can exceed 1)",
+    "unique_click_rate": "Unique click rate",
+    "click_to_open_rate": "Click-to-open rate (Adobe: raw reactivity)",
+    "unsubscribe_rate": "Unsubscribe rate",
+    "spam_rate": "Spam complaint rate",
+    "direct_open_rate": "Direct open rate",
+    "error_rate": "Webhook error rate",
+    "conversion_rate": "Share of the control group that converted: the baseline to compare the variants with",
+}
+_KIND_NOTES: dict[str, str] = {
+    "additive": "A count of events: sums over days.",
+    "unique": "Distinct users within the row's period (a daily table: its day); recount over a longer period, never sum.",
+    "rate": "A decimal from the period's numerator and denominator; NULL when the denominator is 0.",
+}
+_MESSAGE_KIND_NOTES = {("campaign",): " Campaigns only.", ("canvas",): " Canvases only."}
+
+
+def formula(ratio: Ratio) -> str:
+    """A rate's formula as docs/metrics.md writes it: `direct_opens / (sent − bounces)`."""
+    denominator = " + ".join(ratio.plus) + "".join(f" − {name}" for name in ratio.minus)
+    return f"{ratio.numerator} / ({denominator})" if len(ratio.plus) + len(ratio.minus) > 1 else f"{ratio.numerator} / {denominator}"
+
+
+def stat_description(name: str) -> str:
+    """The description of a stat column: its definition, how it combines, its formula and its channels."""
+    info = STAT_CATALOG[name]
+    note = "Over a longer period, add up its recounted parts." if info.sum_of else _KIND_NOTES[info.kind]
+    text = f"{_DEFINITIONS[name]}. {note}"
+    if info.sum_of:
+        text += f" Formula: `{' + '.join(info.sum_of)}`."
+    if info.ratio is not None:
+        formulas = [f"`{formula(info.ratio)}`", *(f"{channel}: `{formula(ratio)}`" for channel, ratio in info.channel_ratios)]
+        text += f" Formula: {'; '.join(formulas)}."
+    text += f" Channels: {', '.join(info.channels)}.{_MESSAGE_KIND_NOTES.get(info.message_kinds, '')}"
+    return text
+
 
 def stats_for_channels(channels: Iterable[str], message_kind: MessageKind | None = None) -> list[str]:
     """Every stat that applies to any of ``channels`` (optionally to one message kind), in catalogue order.
