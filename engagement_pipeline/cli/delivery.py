@@ -2,8 +2,6 @@
 
 import typer
 
-from engagement_pipeline.lib.platform.config import defaults
-
 
 def resend(
     report_id: str = typer.Argument(..., help="Report id (the definition's file stem)."),
@@ -17,22 +15,14 @@ def resend(
     from engagement_pipeline.cli.resend import AlreadySent, parse_due
     from engagement_pipeline.cli.resend import resend as run_resend
     from engagement_pipeline.cli.runner import instance, load_defs
-    from engagement_pipeline.defs.resources import PipelineSettings
-    from engagement_pipeline.lib.platform.warehouse import make_engine
+    from engagement_pipeline.defs.resources import resource
     from engagement_pipeline.lib.reports.spec import ReportDefinitionError, load_report
 
-    cfg = defaults()
-    settings = PipelineSettings(
-        home=cfg["ENGAGEMENT_HOME"],
-        timezone=cfg["ENGAGEMENT_TIMEZONE"],
-        report_defs_dir=cfg["ENGAGEMENT_REPORT_DEFS"],
-        allowed_recipient_domains=cfg["ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS"],
-    )
     try:
-        defn = load_report(settings, report_id)
-        moment = parse_due(due, defn.timezone)
-        engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"], float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]))
-        outcome = run_resend(load_defs(), instance(), engine, defn, moment)
+        with resource("settings") as settings, resource("warehouse") as warehouse:
+            defn = load_report(settings, report_id)
+            moment = parse_due(due, defn.timezone)
+            outcome = run_resend(load_defs(), instance(), warehouse.engine, defn, moment)
     except (ReportDefinitionError, ValueError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None

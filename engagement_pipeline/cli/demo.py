@@ -88,15 +88,22 @@ def _render_reports(defs, inst, echo: Callable[[str], None]) -> list[str]:
     The current delivery is the one the schedule sensor would send now (``delivery_due``): the
     latest due time, or the current version of a `send: immediately` definition. The sensor of
     `engagement ui` then starts from the delivery log and does not send it again."""
-    from engagement_pipeline.cli.resend import AlreadySent, resend
-    from engagement_pipeline.lib.platform.warehouse import make_engine
+    from engagement_pipeline.defs.resources import resource
     from engagement_pipeline.lib.reports.spec import load_definitions
 
     cfg = defaults()
     good, bad = load_definitions(Path(cfg["ENGAGEMENT_REPORT_DEFS"]), default_timezone=cfg["ENGAGEMENT_TIMEZONE"])
     lines = [f"{error.source.stem}: invalid definition: {error}" for error in bad]
     now = datetime.now(timezone.utc)
-    engine = make_engine(cfg["ENGAGEMENT_WAREHOUSE_URL"], float(cfg["ENGAGEMENT_LOCK_WAIT_SECONDS"]))
+    with resource("warehouse") as warehouse:
+        lines += _deliver_each(defs, inst, warehouse.engine, good, now, echo)
+    return lines
+
+
+def _deliver_each(defs, inst, engine, good, now, echo: Callable[[str], None]) -> list[str]:
+    from engagement_pipeline.cli.resend import AlreadySent, resend
+
+    lines: list[str] = []
     for defn in good:
         echo(f"rendering and delivering report {defn.report_id} ({defn.name})")
         try:

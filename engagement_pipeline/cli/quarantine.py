@@ -9,8 +9,6 @@ from typing import Iterator
 import sqlalchemy as sa
 import typer
 
-from engagement_pipeline.lib.platform.config import defaults
-
 app = typer.Typer(
     help="Files and records that ingestion skipped or quarantined, with the reasons.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -19,22 +17,24 @@ app = typer.Typer(
 @contextmanager
 def _warehouse() -> Iterator[sa.Connection]:
     """A connection to the configured warehouse; exits with a message when there is nothing to read."""
+    from engagement_pipeline.defs.resources import resource
     from engagement_pipeline.lib.ingest.quarantine import has_manifest
-    from engagement_pipeline.lib.platform.warehouse import duckdb_path, make_engine, redact_url
+    from engagement_pipeline.lib.platform.warehouse import duckdb_path
 
-    url = defaults()["ENGAGEMENT_WAREHOUSE_URL"]
-    if url.startswith("duckdb:") and not duckdb_path(url).is_file():
-        typer.echo(f"nothing ingested yet: no warehouse at {duckdb_path(url)}")
-        raise typer.Exit(0)
-    try:
-        with make_engine(url).connect() as conn:
-            if not has_manifest(conn):
-                typer.echo(f"nothing ingested yet in {redact_url(url)}")
-                raise typer.Exit(0)
-            yield conn
-    except sa.exc.SQLAlchemyError as exc:
-        typer.secho(f"{redact_url(url)}: warehouse not readable ({exc.__class__.__name__}: {str(exc).splitlines()[0]})", fg="red", err=True)
-        raise typer.Exit(2) from None
+    with resource("warehouse") as warehouse:
+        if warehouse.url.startswith("duckdb:") and not duckdb_path(warehouse.url).is_file():
+            typer.echo(f"nothing ingested yet: no warehouse at {duckdb_path(warehouse.url)}")
+            raise typer.Exit(0)
+        try:
+            with warehouse.engine.connect() as conn:
+                if not has_manifest(conn):
+                    typer.echo(f"nothing ingested yet in {warehouse.display_url}")
+                    raise typer.Exit(0)
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            cause = f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+            typer.secho(f"{warehouse.display_url}: warehouse not readable ({cause})", fg="red", err=True)
+            raise typer.Exit(2) from None
 
 
 def _since(value: str | None) -> datetime | None:
