@@ -121,7 +121,7 @@ def test_embedded_instance_monitors_runs(tmp_path: Path):
 
 
 def test_production_dagster_yaml_monitors_runs_with_the_same_launcher(tmp_path: Path):
-    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    config = yaml.safe_load((ROOT / "docs" / "deploy" / "dagster.yaml").read_text())
     embedded = yaml.safe_load(runner.EMBEDDED_INSTANCE_YAML)
     assert config["run_monitoring"] == embedded["run_monitoring"]
     assert config["run_launcher"] == embedded["run_launcher"]
