@@ -36,8 +36,10 @@ lint: install  # what CI and pre-commit check
 ui: install  # `make ui PORT=3001 HOST=0.0.0.0`
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/engagement ui --port $(PORT) --host $(HOST)
 
+# The code location loads (`dg check defs`, 1.13's successor of `dagster definitions validate`), on
+# a throwaway Dagster instance (DAGSTER_HOME empty): nothing is written under $(ENGAGEMENT_HOME).
 validate: install
-	DAGSTER_HOME=$(ENGAGEMENT_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
+	DAGSTER_HOME= $(BIN)/dg check defs
 
 config-docs: install  # README settings table and .env.example from engagement_pipeline/lib/config.py
 	$(BIN)/python -m engagement_pipeline.lib.config_docs
