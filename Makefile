@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export ENGAGEMENT_HOME ?= $(CURDIR)/.engagement
+PORT ?= 3000
+HOST ?= 127.0.0.1
 PIP_INSTALL := ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[test]')
 
 .PHONY: install demo test lint ui validate bench clean config-docs
@@ -31,11 +33,13 @@ lint: install  # what CI and pre-commit check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-ui: install
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/engagement ui
+ui: install  # `make ui PORT=3001 HOST=0.0.0.0`
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/engagement ui --port $(PORT) --host $(HOST)
 
+# The code location loads (`dg check defs`, 1.13's successor of `dagster definitions validate`), on
+# a throwaway Dagster instance (DAGSTER_HOME empty): nothing is written under $(ENGAGEMENT_HOME).
 validate: install
-	DAGSTER_HOME=$(ENGAGEMENT_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
+	DAGSTER_HOME= $(BIN)/dg check defs
 
 config-docs: install  # README settings table and .env.example from engagement_pipeline/lib/platform/config.py
 	$(BIN)/python -m engagement_pipeline.lib.platform.config_docs

@@ -1,7 +1,6 @@
 """Settings: every value checked when the configuration loads, `.env` read by the CLI, docs generated from the table."""
 
 import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -100,16 +99,23 @@ def test_a_wrong_value_in_dot_env_is_named_too(tmp_path: Path):
     assert done.returncode == 2 and "ENGAGEMENT_TIMEZONE='Mars/Base'" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_ui_hands_dot_env_settings_to_dagster(tmp_path: Path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "dagster"
-    fake.write_text('#!/bin/sh\necho "dagster $* tz=$ENGAGEMENT_TIMEZONE home=$DAGSTER_HOME"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+def test_ui_hands_dot_env_settings_to_dg_dev(tmp_path: Path):
     (tmp_path / ".env").write_text("ENGAGEMENT_TIMEZONE=Asia/Tokyo\n")
-    done = _engagement(tmp_path, ["ui"], PATH=f"{bin_dir}:{os.environ['PATH']}")
+    code = (
+        "import os, sys\n"
+        "def execv(path, args):\n"
+        "    print(os.path.basename(path), *args[1:], f\"tz={os.environ['ENGAGEMENT_TIMEZONE']} home={os.environ['DAGSTER_HOME']}\")\n"
+        "    sys.exit(0)\n"
+        "os.execv = execv\n"
+        "from engagement_pipeline.cli import main; main()"
+    )
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "ENGAGEMENT_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "ui", "--port", "3001"], cwd=tmp_path, env=base, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("dagster dev -w ") and f"tz=Asia/Tokyo home={tmp_path / 'home' / 'dagster'}" in done.stdout
+    assert done.stdout.startswith("dg dev -w ") and "--port 3001 --host 127.0.0.1" in done.stdout
+    assert f"tz=Asia/Tokyo home={tmp_path / 'home' / 'dagster'}" in done.stdout
 
 
 def test_readme_table_and_env_example_are_generated_from_the_settings_table():

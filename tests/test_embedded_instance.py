@@ -121,10 +121,11 @@ def test_embedded_instance_monitors_runs(tmp_path: Path):
 
 
 def test_production_dagster_yaml_monitors_runs_with_the_same_launcher(tmp_path: Path):
-    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    config = yaml.safe_load((ROOT / "docs" / "deploy" / "dagster.yaml").read_text())
     embedded_config = yaml.safe_load(embedded.EMBEDDED_INSTANCE_YAML)
     assert config["run_monitoring"] == embedded_config["run_monitoring"]
     assert config["run_launcher"] == embedded_config["run_launcher"]
+    assert config["python_logs"] == embedded_config["python_logs"]
     config.pop("storage")  # PostgreSQL: tests/test_instance_postgres.py loads it whole
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
     instance = dg.DagsterInstance.from_config(str(tmp_path))

@@ -54,7 +54,7 @@ def production_env(monkeypatch, tmp_path: Path, pg_url: str, dagster_db: str) ->
     )
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "docs" / "deploy" / "dagster.yaml", home / "dagster.yaml")
     db = sa.engine.make_url(dagster_db)
     for name, value in {
         "ENGAGEMENT_HOME": str(tmp_path / "home"),

@@ -1,4 +1,4 @@
-"""`engagement generate | materialize | demo | config`."""
+"""`engagement ui | generate | materialize | demo | config`."""
 
 from datetime import date
 from pathlib import Path
@@ -85,10 +85,15 @@ def demo(
     raise typer.Exit(run_demo(days=days, events_per_day=events_per_day, echo=typer.echo, print_checks=print_checks))
 
 
-def ui() -> None:
-    """Open the Dagster UI (and daemon) on the embedded default: `dagster dev -w workspace.yaml`."""
+def ui(
+    port: int = typer.Option(3000, min=1, max=65535, help="Port of the web UI."),
+    host: str = typer.Option("127.0.0.1", help="Address the web UI listens on (0.0.0.0: every interface)."),
+) -> None:
+    """Open the Dagster UI and its daemon on the embedded default (`dg dev -w workspace.yaml`).
+    Ctrl-C stops the web server, the daemon and the code servers."""
     import os
     import shutil
+    import sys
 
     from engagement_pipeline.instance.embedded import ensure_embedded_home
 
@@ -96,8 +101,13 @@ def ui() -> None:
     ensure_embedded_home(Path(home))
     os.environ["DAGSTER_HOME"] = home
     workspace = Path(__file__).resolve().parents[2] / "workspace.yaml"
-    dagster = shutil.which("dagster") or "dagster"
-    os.execvp(dagster, [dagster, "dev", "-w", str(workspace)])
+    beside = Path(sys.executable).with_name("dg")  # this environment's dg, whatever PATH holds first
+    dg_cli = str(beside) if beside.exists() else shutil.which("dg")
+    if dg_cli is None:
+        typer.secho("`dg` not found: install the project's dependencies (`make install`; dagster-dg-cli).", fg="red", err=True)
+        raise typer.Exit(1)
+    # exec: the terminal's Ctrl-C reaches `dg dev` itself, which shuts its services down in order
+    os.execv(dg_cli, [dg_cli, "dev", "-w", str(workspace), "--port", str(port), "--host", host])
 
 
 def register(app: typer.Typer) -> None:

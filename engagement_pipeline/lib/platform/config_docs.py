@@ -19,7 +19,7 @@ ENV_HEADER = (
     "# a variable already set in the environment wins. Every variable is optional on the embedded default.\n"
 )
 ENV_FOOTER = """\
-# Production Dagster instance (dagster.yaml)
+# Production Dagster instance (docs/deploy/dagster.yaml, copied to $DAGSTER_HOME)
 # DAGSTER_PG_HOST=127.0.0.1
 # DAGSTER_PG_PORT=5432
 # DAGSTER_PG_USER=dagster
