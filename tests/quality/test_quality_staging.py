@@ -87,7 +87,7 @@ def test_bad_rows_fail_blocking_checks_with_their_keys_and_hold_the_day_until_fi
     assert required.metadata["failed_expectations"].value == ["expect_column_values_to_not_be_null(column=user_id)"]
     assert required.metadata["observed"].value == {"expect_column_values_to_not_be_null(column=user_id)": "1 of 5 rows"}
     assert "event_id=bad-1" in required.metadata["offending_keys"].value
-    assert required.metadata["suite"].value.startswith("engagement_pipeline/lib/quality/suites/stg_currents__events.yml")
+    assert required.metadata["suite"].value.startswith("dbt_like_sql/staging/stg_currents__events.suite.yml")
     vocabulary = found["events_use_known_vocabulary"]
     assert vocabulary.metadata["failed_expectations"].value == ["expect_column_values_to_be_in_set(column=channel)"]
     assert "channel=fax" in vocabulary.metadata["offending_keys"].value

@@ -39,14 +39,14 @@ def test_every_daily_stats_mart_and_the_events_have_a_suite_whose_expectations_b
 
 
 def test_columns_expand_to_one_expectation_each_and_errors_gate_reports():
-    stg = load_suite(SUITES_DIR / "stg_currents__events.yml")
+    stg = load_suite(SUITES_DIR / "staging" / "stg_currents__events.suite.yml")
     required = next(c for c in stg.checks if c.name == "events_have_required_fields")
     columns = [e.kwargs["column"] for e in required.expectations]
     assert columns == ["event_id", "event_type", "action", "occurred_at", "event_date", "user_id"]
     assert required.blocking and required.gates_reports
     volume = next(c for c in stg.checks if c.name == "event_volume_is_usual")
     assert not volume.blocking and not volume.gates_reports
-    fresh = load_suite(SUITES_DIR / "raw_currents_events.yml").checks[0]
+    fresh = load_suite(SUITES_DIR / "staging" / "raw_currents_events.suite.yml").checks[0]
     assert fresh.gates_reports and not fresh.blocking
 
 
@@ -68,7 +68,7 @@ def test_columns_expand_to_one_expectation_each_and_errors_gate_reports():
     ],
 )
 def test_a_bad_suite_file_is_reported_with_its_path_and_field(tmp_path: Path, text: str, message: str):
-    path = tmp_path / "bad_suite.yml"
+    path = tmp_path / "bad_suite.suite.yml"
     path.write_text(text)
     with pytest.raises(SuiteError) as error:
         load_suite(path)
@@ -76,7 +76,7 @@ def test_a_bad_suite_file_is_reported_with_its_path_and_field(tmp_path: Path, te
 
 
 def test_a_check_on_an_unknown_profile_is_refused_when_the_code_location_loads(tmp_path: Path):
-    path = tmp_path / "stg_currents__events.yml"
+    path = tmp_path / "stg_currents__events.suite.yml"
     path.write_text(
         "asset: stg_currents__events\nversion: 1\nchecks:\n  - name: x_is_ok\n    description: a description long enough\n"
         "    target: daily_volume\n"

@@ -88,7 +88,7 @@ def load_model_docs(models: Mapping[str, SqlModel] | None = None, root: Path = S
     """Every model's docs, keyed by model name; ModelDocsError naming the file, model and column otherwise."""
     models = discover_models(root) if models is None else models
     docs: dict[str, ModelDoc] = {}
-    for path in sorted(root.rglob("*.yml")):
+    for path in sorted(root.rglob("_*__models.yml")):
         for doc in _read_file(path):
             if doc.name in docs:
                 raise ModelDocsError(f"{shown(path)}: model {doc.name} is already documented in {shown(docs[doc.name].yaml_path)}")

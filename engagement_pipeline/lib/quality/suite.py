@@ -19,8 +19,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SUITES_DIR = Path(__file__).parent / "suites"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+SUITE_SUFFIX = ".suite.yml"
+SUITES_DIR = PROJECT_ROOT / "dbt_like_sql"  # `<asset>.suite.yml` beside the model it judges
 GX_SEVERITY = {"error": "critical", "warn": "warning"}
 NAME = r"^[a-z][a-z0-9_]*$"
 
@@ -176,8 +177,8 @@ def load_suite(path: Path) -> Suite:
     except ValidationError as exc:
         problems = "; ".join(f"{_where(e)}: {e['msg']}" for e in exc.errors())
         raise SuiteError(f"{path}: {problems}") from exc
-    if parsed.asset != path.stem:
-        raise SuiteError(f"{path}: asset is {parsed.asset!r}; the file must be named after its asset ({parsed.asset}.yml)")
+    if parsed.asset != path.name.removesuffix(SUITE_SUFFIX):
+        raise SuiteError(f"{path}: asset is {parsed.asset!r}; the file must be named after its asset ({parsed.asset}{SUITE_SUFFIX})")
     relative = path.resolve().relative_to(PROJECT_ROOT).as_posix() if path.resolve().is_relative_to(PROJECT_ROOT) else str(path)
     checks = []
     for check in parsed.checks:
@@ -206,7 +207,7 @@ def load_suite(path: Path) -> Suite:
 
 @cache
 def load_suites(directory: Path = SUITES_DIR) -> tuple[Suite, ...]:
-    return tuple(load_suite(path) for path in sorted(directory.glob("*.yml")))
+    return tuple(load_suite(path) for path in sorted(directory.rglob(f"*{SUITE_SUFFIX}")))
 
 
 def resolve_parameters(value: Any, parameters: dict[str, Any], where: str) -> Any:
