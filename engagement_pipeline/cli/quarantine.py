@@ -18,7 +18,7 @@ app = typer.Typer(
 def _warehouse() -> Iterator[sa.Connection]:
     """A connection to the configured warehouse; exits with a message when there is nothing to read."""
     from engagement_pipeline.defs.resources import resource
-    from engagement_pipeline.lib.ingest.quarantine import has_manifest
+    from engagement_pipeline.lib.ingest.quarantine_log import has_manifest
     from engagement_pipeline.lib.platform.warehouse import duckdb_path
 
     with resource("warehouse") as warehouse:
@@ -65,7 +65,7 @@ def list_files(
     limit: int = typer.Option(100, min=1, help="At most this many files."),
 ) -> None:
     """Files skipped, quarantined, or loaded with quarantined records, newest first, each with why."""
-    from engagement_pipeline.lib.ingest.quarantine import problem_files
+    from engagement_pipeline.lib.ingest.quarantine_log import problem_files
 
     after = _since(since)
     with _warehouse() as conn:
@@ -85,7 +85,7 @@ def show(
     limit: int = typer.Option(20, min=1, help="At most this many records."),
 ) -> None:
     """A file's manifest rows (each version seen) and its quarantined records with their reasons."""
-    from engagement_pipeline.lib.ingest.quarantine import file_history, matching_keys, quarantined_records
+    from engagement_pipeline.lib.ingest.quarantine_log import file_history, matching_keys, quarantined_records
 
     with _warehouse() as conn:
         keys = matching_keys(conn, key)
