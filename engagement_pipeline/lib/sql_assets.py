@@ -10,7 +10,7 @@ from engagement_pipeline.lib.currents.ingest import ensure_tables
 from engagement_pipeline.lib.partitions import daily_partitions
 from engagement_pipeline.lib.previews import markdown_table
 from engagement_pipeline.lib.resources import PipelineSettings
-from engagement_pipeline.lib.sql_models import SqlModel, run_model
+from engagement_pipeline.lib.sql_models import SqlModel, run_model_by_day
 from engagement_pipeline.lib.warehouse import Warehouse
 
 OWNERS = ["team:data-engineering"]
@@ -45,7 +45,8 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         with warehouse.begin() as conn:
             ensure_tables(conn)
             ensure_catalog_tables(conn)
-            rows = run_model(conn, model, start, end, model_params(settings))
+            counts = run_model_by_day(conn, model, start, end, model_params(settings))
+        rows = None if counts is None else sum(counts.values())
         where = f" where {model.partition_by} >= :s and {model.partition_by} < :e" if partitioned else ""
         # A view's preview is any ten rows: sorting a day of raw events costs seconds.
         order = f" order by {', '.join(model.unique_key)}" if model.unique_key and not model.is_view else ""
@@ -53,13 +54,22 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         counted = f"{rows:,} rows" if rows is not None else "view (rows not counted)"
         context.log.info(f"{model.name}: {counted}" + (f" for {start} .. {end}" if partitioned else ""))
         metadata = {"preview": markdown_table(preview)}
-        if rows is not None:
+        if counts is not None and partitioned:
+            record_rows_by_partition(context, counts)
+        elif rows is not None:
             metadata["dagster/row_count"] = int(rows)
         if partitioned:
             metadata["window"] = f"{start} .. {end} (end exclusive)"
         return dg.MaterializeResult(metadata=metadata)
 
     return _asset
+
+
+def record_rows_by_partition(context: dg.AssetExecutionContext, counts: dict) -> None:
+    """Each partition's materialization carries its own day's `dagster/row_count` (a range run
+    records one materialization per day; without this each would show the range's total)."""
+    for key in context.partition_keys:
+        context.add_asset_metadata({"dagster/row_count": int(counts.get(date.fromisoformat(key), 0))}, partition_key=key)
 
 
 def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:

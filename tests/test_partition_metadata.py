@@ -1,0 +1,52 @@
+"""A range of days built in one run shows, on each day's partition, that day's rows and check results."""
+
+import dagster as dg
+
+from tests.support import event, load_events, model_assets, resources
+
+DAYS = ["2026-11-20", "2026-11-21", "2026-11-22"]
+RANGE = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
+
+
+def _events() -> list[dict]:
+    """Three sends on the first day, none on the second, one on the third."""
+    first = [event("users.messages.email.Send", f"{DAYS[0]}T0{h}:00:00", user_id=f"u{h}", campaign_id="c1") for h in range(3)]
+    return [*first, event("users.messages.email.Send", f"{DAYS[2]}T10:00:00", campaign_id="c1")]
+
+
+def _build_range(url: str, home, instance: dg.DagsterInstance, *names: str) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        model_assets(),
+        selection=dg.AssetSelection.assets(*names),
+        resources=resources(url, home),
+        instance=instance,
+        tags=RANGE,
+    )
+
+
+def _row_counts(instance: dg.DagsterInstance, asset: str) -> dict[str, int]:
+    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=DAYS), limit=10).records
+    return {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records}
+
+
+def test_each_partition_of_a_range_run_carries_its_own_row_count(warehouse_url, tmp_path):
+    load_events(warehouse_url, _events())
+    with dg.instance_for_test() as instance:
+        result = _build_range(warehouse_url, tmp_path, instance, "stg_currents__events", "braze_catalog", "braze_catalog_tags")
+        assert result.success
+        assert _row_counts(instance, "stg_currents__events") == {DAYS[0]: 3, DAYS[1]: 0, DAYS[2]: 1}
+        catalog = instance.fetch_materializations(dg.AssetKey("braze_catalog"), limit=1).records[0]
+        assert catalog.partition_key is None and "dagster/row_count" in catalog.asset_materialization.metadata
+
+
+def test_a_single_day_run_counts_that_day(warehouse_url, tmp_path):
+    load_events(warehouse_url, _events())
+    with dg.instance_for_test() as instance:
+        dg.materialize(
+            model_assets(),
+            selection=dg.AssetSelection.assets("stg_currents__events"),
+            resources=resources(warehouse_url, tmp_path),
+            instance=instance,
+            partition_key=DAYS[2],
+        )
+        assert _row_counts(instance, "stg_currents__events") == {DAYS[2]: 1}
