@@ -1,7 +1,9 @@
 """A range of days built in one run shows, on each day's partition, that day's rows and check results."""
 
 import dagster as dg
+import sqlalchemy as sa
 
+from engagement_pipeline.lib.warehouse import make_engine
 from tests.support import event, load_events, model_assets, resources
 
 DAYS = ["2026-11-20", "2026-11-21", "2026-11-22"]
@@ -50,3 +52,33 @@ def test_a_single_day_run_counts_that_day(warehouse_url, tmp_path):
             partition_key=DAYS[2],
         )
         assert _row_counts(instance, "stg_currents__events") == {DAYS[2]: 1}
+
+
+def _grain_verdicts(instance: dg.DagsterInstance, run_id: str) -> dict[str, bool]:
+    """Partition -> passed, from the run's evaluations of channel_daily_stats' grain check."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    return {e.partition: e.passed for e in evaluations if e.check_name == "channel_daily_stats_grain_is_unique"}
+
+
+def test_check_results_of_a_range_run_are_attached_to_each_day(warehouse_url, tmp_path):
+    load_events(warehouse_url, _events())
+    with dg.instance_for_test() as instance:
+        selection = dg.AssetSelection.assets("channel_daily_stats").upstream()
+        built = dg.materialize(
+            model_assets(), selection=selection, resources=resources(warehouse_url, tmp_path), instance=instance, tags=RANGE
+        )
+        assert _grain_verdicts(instance, built.run_id) == {day: True for day in DAYS}
+
+        with make_engine(warehouse_url).begin() as conn:  # a duplicated grain on the first day only
+            conn.execute(sa.text("insert into channel_daily_stats select * from channel_daily_stats where event_date = :d"), {"d": DAYS[0]})
+        checks = dg.materialize(
+            model_assets(),
+            selection=dg.AssetSelection.checks_for_assets("channel_daily_stats"),
+            resources=resources(warehouse_url, tmp_path),
+            instance=instance,
+            tags=RANGE,
+            raise_on_error=False,
+        )
+        assert not checks.success, "a failed blocking check still fails the run"
+        assert _grain_verdicts(instance, checks.run_id) == {DAYS[0]: False, DAYS[1]: True, DAYS[2]: True}

@@ -1,10 +1,12 @@
 """Turn a SQL model into a Dagster asset (and its grain check); used by defs/models."""
 
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.check_partitions import failing_days, per_partition
 from engagement_pipeline.lib.currents.catalog import ensure_catalog_tables
 from engagement_pipeline.lib.currents.ingest import ensure_tables
 from engagement_pipeline.lib.partitions import daily_partitions
@@ -83,7 +85,7 @@ def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
         partitions_def=daily_partitions if model.is_partitioned else None,
         description=f"No two rows of {model.name} share its grain ({keys}).",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator:
         where, params = "", {}
         if model.is_partitioned:
             start, end = window(context)
@@ -95,9 +97,14 @@ def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
                 duplicates = conn.execute(sa.text(f"select count(*) from ({sql}) as d"), params).scalar_one()
         examples = warehouse.read_frame(f"{sql} limit 5", params) if duplicates else None
         metadata = {"duplicated_keys": int(duplicates), "grain": keys, **({"examples": markdown_table(examples)} if duplicates else {})}
+        failing: dict[str, str] = {}
         if model.is_partitioned:
-            metadata.update(_days_of(warehouse, model, sql, params, duplicates, keys, (end - start).days))
-        return dg.AssetCheckResult(passed=duplicates == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
+            by_day = _days_of(warehouse, model, sql, params, duplicates, keys, (end - start).days)
+            metadata.update(by_day)
+            named = by_day["error_partitions"].value if "error_partitions" in by_day else []
+            failing = failing_days([("error", named)] if duplicates else [], context.partition_keys)
+        result = dg.AssetCheckResult(passed=duplicates == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
+        yield from per_partition(context, result, failing)
 
     return _check
 
