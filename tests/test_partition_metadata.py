@@ -1,10 +1,14 @@
 """A range of days built in one run shows, on each day's partition, that day's rows and check results."""
 
+from datetime import datetime, timedelta, timezone
+
 import dagster as dg
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.partitions import PARTITIONS_START
 from engagement_pipeline.lib.warehouse import make_engine
-from tests.support import event, load_events, model_assets, resources
+from tests.avro_files import currents_key, write_events
+from tests.support import event, ingest_landing, load_events, model_assets, resources
 
 DAYS = ["2026-11-20", "2026-11-21", "2026-11-22"]
 RANGE = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
@@ -82,3 +86,15 @@ def test_check_results_of_a_range_run_are_attached_to_each_day(warehouse_url, tm
         )
         assert not checks.success, "a failed blocking check still fails the run"
         assert _grain_verdicts(instance, checks.run_id) == {DAYS[0]: False, DAYS[1]: True, DAYS[2]: True}
+
+
+def test_ingestion_names_the_days_before_the_partitions_start(tmp_path):
+    """Events of a day with no partition are loaded, and the ingestion says which days they are."""
+    landing, url = tmp_path / "landing", f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    first = datetime.fromisoformat(PARTITIONS_START).replace(tzinfo=timezone.utc)
+    for name, at in (("early", first - timedelta(hours=2)), ("inside", first + timedelta(hours=2))):
+        key = currents_key("users.messages.email.Send", at.strftime("%Y-%m-%d-%H"), name)
+        write_events(landing / key, [{"id": f"evt-{name}", "user_id": "u1", "time": int(at.timestamp())}])
+    metadata = ingest_landing(url, tmp_path, landing)
+    assert metadata["rows_loaded"] == 2
+    assert metadata["days_before_partitions_start"] == [(first - timedelta(days=1)).date().isoformat()]
