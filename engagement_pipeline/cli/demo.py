@@ -33,6 +33,12 @@ def days_to_cover(definitions: list[ReportDefinition], today: date) -> int:
     return max(MIN_DAYS, min(MAX_DAYS, max(needed, default=MIN_DAYS)))
 
 
+def within_partitions(days: int, today: date, start: date) -> int:
+    """The days ending ``today`` to generate, none before ``start`` (ENGAGEMENT_PARTITIONS_START):
+    an earlier day would be ingested but never built."""
+    return max(0, min(days, (today - start).days + 1))
+
+
 def _demo_size(days: int | None, events_per_day: int | None, today: date) -> tuple[int, int]:
     """The days to generate (from the definitions unless given) and events a day (``DEMO_EVENTS`` spread over them)."""
     if days is None:
@@ -50,6 +56,10 @@ def run_demo(
     cfg = defaults()
     landing = ObjectStore(cfg["ENGAGEMENT_LANDING_URL"], endpoint_url=cfg["ENGAGEMENT_S3_ENDPOINT_URL"] or None)
     today = date.today()
+    start = date.fromisoformat(cfg["ENGAGEMENT_PARTITIONS_START"])
+    if start > today:
+        echo(f"ENGAGEMENT_PARTITIONS_START={start} is after today ({today}): there is no day to build; expected a date up to today")
+        return 1
     first = _first_landed_day(landing)
     if first is None:
         from engagement_pipeline.sample_data.generator import generate_landing_zone
@@ -58,11 +68,15 @@ def run_demo(
             echo(f"the landing zone {landing.url} is empty; generate data into it with `engagement generate`")
             return 1
         days, events_per_day = _demo_size(days, events_per_day, today)
+        days = within_partitions(days, today, start)
         first = today - timedelta(days=days - 1)
         now = datetime.now(timezone.utc)
         echo(f"landing zone {landing.root} is empty: generating {days} days x ~{events_per_day:,} events from {first} until now")
         summary = generate_landing_zone(landing.root, first, days, events_per_day, until=now)
         echo(f"  wrote {summary.events:,} events in {summary.files} files")
+    if first < start:
+        echo(f"the landing zone has days from {first}; building from ENGAGEMENT_PARTITIONS_START={start} (earlier days have no partition)")
+        first = start
     defs = load_defs()
     inst = instance()
     outcome = run_pipeline(first, today, log=echo, defs=defs, inst=inst)

@@ -48,6 +48,9 @@ def materialize(
     start, end = date.fromisoformat(date_from), date.fromisoformat(date_to) if date_to else _today()
     if end < start:
         raise typer.BadParameter(f"--to {end} is before --from {start}")
+    first = defaults()["ENGAGEMENT_PARTITIONS_START"]
+    if start.isoformat() < first:
+        raise typer.BadParameter(f"--from {start} is before ENGAGEMENT_PARTITIONS_START={first}; expected a day from {first} on")
     outcome = run_pipeline(start, end, log=typer.echo)
     print_checks(outcome)
     if not outcome.success:

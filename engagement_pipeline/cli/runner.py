@@ -69,9 +69,10 @@ def console_logger(on_step_end: Callable[[], None] = lambda: None) -> dg.LoggerD
 
 @dataclass
 class CheckOutcome:
-    """One check evaluation. A range run evaluates a check once for all its days: the metadata of
-    the suite and grain checks names the days checked, the days that failed or warned, and per day
-    what was expected and found (``failures``); other checks count as one day, their partition."""
+    """One check evaluation. A range run records one evaluation per day (partition) of a partitioned
+    check, its metadata narrowed to that day; runs of earlier versions recorded one for all the
+    days, whose metadata names the days checked, the days that failed or warned, and per day what
+    was expected and found (``failures``); other checks count as one day, their partition."""
 
     asset: str
     check: str

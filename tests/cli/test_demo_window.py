@@ -7,7 +7,8 @@ from pathlib import Path
 
 import fastavro
 
-from engagement_pipeline.cli.demo import days_to_cover
+from engagement_pipeline.cli.demo import days_to_cover, within_partitions
+from engagement_pipeline.lib.platform.config import ENV_VARS
 from engagement_pipeline.lib.reports.periods import resolve_time_frame
 from engagement_pipeline.lib.reports.spec import load_definitions
 from engagement_pipeline.sample_data.generator import generate_landing_zone
@@ -39,3 +40,13 @@ def test_generated_data_ends_at_until(tmp_path: Path) -> None:
     assert hours[-1] <= "date=2026-12-02-09"
     assert max(times) < until.timestamp()
     assert max(times) > (until - timedelta(hours=3)).timestamp()
+
+
+def test_the_demo_generates_no_day_before_the_partitions_start() -> None:
+    today = date(2026, 12, 2)
+    default_start = date.fromisoformat(next(v.default for v in ENV_VARS if v.name == "ENGAGEMENT_PARTITIONS_START"))
+    definitions, _ = load_definitions(SHIPPED)
+    days = days_to_cover(definitions, today)
+    assert within_partitions(days, today, default_start) == days, "the default start leaves the demo window whole"
+    late_start = date(2026, 11, 20)
+    assert today - timedelta(days=within_partitions(days, today, late_start) - 1) == late_start

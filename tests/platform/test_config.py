@@ -30,6 +30,7 @@ BAD = [
     ("ENGAGEMENT_LANDING_MAX_AGE_HOURS", "0", "expected a number greater than 0"),
     ("ENGAGEMENT_REPORT_DEFS", "reports\nother", "contains a control character"),
     ("ENGAGEMENT_EVENT_TIME_FLOOR", "2010-13-01", "is not a date; expected YYYY-MM-DD"),
+    ("ENGAGEMENT_PARTITIONS_START", "1/11/2026", "is not a date; expected YYYY-MM-DD"),
     ("ENGAGEMENT_EVENT_TIME_FUTURE_HOURS", "-1", "expected a number greater than 0"),
     ("ENGAGEMENT_MAX_STRING_BYTES", "64KiB", "is not a whole number greater than 0"),
 ]
@@ -122,3 +123,22 @@ def test_readme_table_and_env_example_are_generated_from_the_settings_table():
     assert config_docs.stale() == [], "run `make config-docs`"
     example = (ROOT / ".env.example").read_text()
     assert all(f"# {var.name}=" in example for var in ENV_VARS)
+
+
+def _load_partitions(start: str) -> subprocess.CompletedProcess:
+    """Import the partitions as the code location does, with ENGAGEMENT_PARTITIONS_START=`start`."""
+    code = "from engagement_pipeline.defs.partitions import daily_partitions as p; print(p.get_first_partition_key())"
+    env = {**os.environ, "ENGAGEMENT_PARTITIONS_START": start}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_daily_partitions_start_on_the_configured_day():
+    loaded = _load_partitions("2026-11-01")
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "2026-11-01"
+
+
+def test_a_malformed_partitions_start_stops_the_load_naming_the_variable_and_the_format():
+    loaded = _load_partitions("1/11/2026")
+    assert loaded.returncode != 0
+    assert "ENGAGEMENT_PARTITIONS_START='1/11/2026': is not a date; expected YYYY-MM-DD" in loaded.stderr

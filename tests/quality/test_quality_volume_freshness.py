@@ -31,7 +31,10 @@ def _volume_run(url: str, home, instance: dg.DagsterInstance, first: date, last:
     defs = dg.Definitions(assets=stg, asset_checks=_checks_on("stg_currents__events"), resources=resources(url, home))
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, tags=range_tags(first, last))
     assert result.success
-    return next(e for e in result.get_asset_check_evaluations() if e.check_name == "event_volume_is_usual")
+    by_day = {e.partition: e for e in result.get_asset_check_evaluations() if e.check_name == "event_volume_is_usual"}
+    assert set(by_day) == {(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)}, "one result per day"
+    assert all(e.passed for day, e in by_day.items() if day != last.isoformat())
+    return by_day[last.isoformat()]
 
 
 def test_a_day_with_a_tenth_of_its_usual_volume_warns_and_passes_once_the_events_arrive(warehouse_url, tmp_path):

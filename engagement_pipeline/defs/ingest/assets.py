@@ -2,6 +2,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from engagement_pipeline.defs.partitions import PARTITIONS_START, before_start
 from engagement_pipeline.defs.previews import markdown_table
 from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
 from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables, read_catalog
@@ -25,11 +26,19 @@ def raw_currents_events(
     quarantined, with why. Files that cannot be decoded or mapped, and records without id,
     time or user_id, with an absurd time or an oversized string, go to `currents_quarantine`
     with their reason (`engagement quarantine list`). The days touched by the new files
-    (late files included) are listed in `days_touched`."""
+    (late files included) are listed in `days_touched`; those before ENGAGEMENT_PARTITIONS_START,
+    which no partition builds, in `days_before_partitions_start` (and a warning)."""
     summary = ingest(warehouse.engine, landing_zone.store(), log=context.log.info, limits=settings.ingest_limits)
     if summary.files_quarantined or summary.rows_quarantined:
         context.log.warning(
             f"quarantined {summary.files_quarantined} file(s) and {summary.rows_quarantined} record(s); see `engagement quarantine list`"
+        )
+    early = before_start(summary.days_touched)
+    if early:
+        context.log.warning(
+            f"loaded events of {len(early)} day(s) before ENGAGEMENT_PARTITIONS_START={PARTITIONS_START} "
+            f"({', '.join(map(str, early[:10]))}{', ...' if len(early) > 10 else ''}): no partition builds them; "
+            "set ENGAGEMENT_PARTITIONS_START to the first day to build"
         )
     examples = [{"file": q["source_file"], "reason": q["reason"]} for q in summary.quarantine_examples]
     return dg.MaterializeResult(
@@ -44,6 +53,7 @@ def raw_currents_events(
             "skipped_event_types": dg.MetadataValue.json(dict(summary.skipped_event_types)),
             "rows_by_event_type": dg.MetadataValue.json(dict(summary.rows_by_event_type)),
             "days_touched": dg.MetadataValue.json(sorted(d.isoformat() for d in summary.days_touched)),
+            "days_before_partitions_start": dg.MetadataValue.json([d.isoformat() for d in early]),
             "quarantine_examples": markdown_table(pd.DataFrame(examples)),
             "skipped_examples": markdown_table(pd.DataFrame(summary.skipped_examples)),
             "landing_zone": landing_zone.store().describe(""),

@@ -1,17 +1,19 @@
 """Turn a SQL model into a Dagster asset (and its grain check); used by defs/models."""
 
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
 import sqlalchemy as sa
 
+from engagement_pipeline.defs.check_partitions import failing_days, per_partition
 from engagement_pipeline.defs.partitions import daily_partitions
 from engagement_pipeline.defs.previews import markdown_table
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables
 from engagement_pipeline.lib.ingest.load import ensure_tables
 from engagement_pipeline.lib.models.model_docs import ModelDoc, ModelDocsError, check_columns
-from engagement_pipeline.lib.models.sql_models import SqlModel, run_model
+from engagement_pipeline.lib.models.sql_models import SqlModel, run_model_by_day
 
 OWNERS = ["team:data-engineering"]
 
@@ -65,11 +67,12 @@ def build_sql_asset(model: SqlModel, doc: ModelDoc) -> dg.AssetsDefinition:
         with warehouse.begin() as conn:
             ensure_tables(conn)
             ensure_catalog_tables(conn)
-            rows = run_model(conn, model, start, end, model_params(settings))
+            counts = run_model_by_day(conn, model, start, end, model_params(settings))
             try:
                 check_columns(conn, doc)
             except ModelDocsError as exc:
                 raise dg.Failure(description=str(exc)) from None
+        rows = None if counts is None else sum(counts.values())
         where = f" where {model.partition_by} >= :s and {model.partition_by} < :e" if partitioned else ""
         # A view's preview is any ten rows: sorting a day of raw events costs seconds.
         order = f" order by {', '.join(model.unique_key)}" if model.unique_key and not model.is_view else ""
@@ -77,13 +80,22 @@ def build_sql_asset(model: SqlModel, doc: ModelDoc) -> dg.AssetsDefinition:
         counted = f"{rows:,} rows" if rows is not None else "view (rows not counted)"
         context.log.info(f"{model.name}: {counted}" + (f" for {start} .. {end}" if partitioned else ""))
         metadata = {"preview": markdown_table(preview)}
-        if rows is not None:
+        if counts is not None and partitioned:
+            record_rows_by_partition(context, counts)
+        elif rows is not None:
             metadata["dagster/row_count"] = int(rows)
         if partitioned:
             metadata["window"] = f"{start} .. {end} (end exclusive)"
         return dg.MaterializeResult(metadata=metadata)
 
     return _asset
+
+
+def record_rows_by_partition(context: dg.AssetExecutionContext, counts: dict) -> None:
+    """Each partition's materialization carries its own day's `dagster/row_count` (a range run
+    records one materialization per day; without this each would show the range's total)."""
+    for key in context.partition_keys:
+        context.add_asset_metadata({"dagster/row_count": int(counts.get(date.fromisoformat(key), 0))}, partition_key=key)
 
 
 def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
@@ -97,7 +109,7 @@ def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
         partitions_def=daily_partitions if model.is_partitioned else None,
         description=f"No two rows of {model.name} share its grain ({keys}).",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator:
         where, params = "", {}
         if model.is_partitioned:
             start, end = window(context)
@@ -109,9 +121,14 @@ def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
                 duplicates = conn.execute(sa.text(f"select count(*) from ({sql}) as d"), params).scalar_one()
         examples = warehouse.read_frame(f"{sql} limit 5", params) if duplicates else None
         metadata = {"duplicated_keys": int(duplicates), "grain": keys, **({"examples": markdown_table(examples)} if duplicates else {})}
+        failing: dict[str, str] = {}
         if model.is_partitioned:
-            metadata.update(_days_of(warehouse, model, sql, params, duplicates, keys, (end - start).days))
-        return dg.AssetCheckResult(passed=duplicates == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
+            by_day = _days_of(warehouse, model, sql, params, duplicates, keys, (end - start).days)
+            metadata.update(by_day)
+            named = by_day["error_partitions"].value if "error_partitions" in by_day else []
+            failing = failing_days([("error", named)] if duplicates else [], context.partition_keys)
+        result = dg.AssetCheckResult(passed=duplicates == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
+        yield from per_partition(context, result, failing)
 
     return _check
 

@@ -4,8 +4,9 @@ It reads the Dagster instance, never the warehouse: for each gating check (every
 and every suite check with an `error` expectation) and each day, the latest evaluation of the
 check that covered that day; a day is held when it failed with ERROR severity. An execution
 that produced no evaluation (skipped behind a failed blocking check, still running, crashed)
-is passed over for the one before it. A range run evaluates a check once for all its days;
-its `error_partitions` metadata names the days that failed. An unpartitioned check (landing
+is passed over for the one before it. A range run records one evaluation per day; runs of
+earlier versions recorded one for all its days, whose `error_partitions` metadata names the days
+that failed. An unpartitioned check (landing
 zone freshness) holds every day from its `holds_from_day` metadata on, or every day when it
 has none. A day whose checks never ran is not held.
 """

@@ -1,8 +1,11 @@
 """Turn suite checks into Dagster asset checks and their results; used by defs/quality."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
+from engagement_pipeline.defs.check_partitions import failing_days, per_partition
 from engagement_pipeline.defs.models.factories import window
 from engagement_pipeline.defs.partitions import daily_partitions
 from engagement_pipeline.defs.previews import markdown_table
@@ -78,13 +81,14 @@ def build_quality_check(check: CheckSpec, model: SqlModel | None) -> dg.AssetChe
         additional_deps=[dg.AssetKey(dep) for dep in check.additional_deps],
         metadata={"suite": check.suite_file, "suite_version": check.suite_version, "gates_reports": check.gates_reports},
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> Iterator:
         start, end = window(context) if partitioned else (None, None)
         outcome = evaluate_check(check, warehouse.engine, model, settings, start, end)
         for note in outcome.notes:
             context.log.warning(note)
         context.log.info(f"{check.asset}.{check.name}: {outcome.summary}")
-        return to_result(outcome)
+        failing = failing_days(((e.spec.severity, e.failed_days) for e in outcome.failed), context.partition_keys) if partitioned else {}
+        yield from per_partition(context, to_result(outcome), failing)
 
     return _check
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jinja2
@@ -181,6 +181,19 @@ def run_model(
 ) -> int | None:
     """Write the model (its window for a partitioned model) inside the caller's transaction; its row count
     (of the window), or None for a view declared with `row_count=false` (counting it means computing it)."""
+    counts = run_model_by_day(conn, model, start, end, params)
+    return None if counts is None else sum(counts.values())
+
+
+def run_model_by_day(
+    conn: sa.Connection,
+    model: SqlModel,
+    start: date | None = None,
+    end: date | None = None,
+    params: dict | None = None,
+) -> dict[date | None, int] | None:
+    """`run_model`, with the row count of each day of the window (0 for a day without rows; one
+    grouped query), or ``{None: rows}`` for a model that is not partitioned."""
     sql = render(model, conn.dialect.name).strip().rstrip(";")
     params = {**(params or {}), "start_date": start, "end_date": end}
     if conn.dialect.name == "postgresql":
@@ -257,10 +270,21 @@ def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dic
     return wanted
 
 
-def _count(conn: sa.Connection, model: SqlModel, start: date | None, end: date | None) -> int:
-    if model.is_partitioned:
-        return conn.execute(
-            sa.text(f"select count(*) from {model.name} where {model.partition_by} >= :s and {model.partition_by} < :e"),
-            {"s": start, "e": end},
-        ).scalar_one()
-    return conn.execute(sa.text(f"select count(*) from {model.name}")).scalar_one()
+def _count(conn: sa.Connection, model: SqlModel, start: date | None, end: date | None) -> dict[date | None, int]:
+    if not model.is_partitioned:
+        return {None: conn.execute(sa.text(f"select count(*) from {model.name}")).scalar_one()}
+    days = {start + timedelta(days=offset): 0 for offset in range((end - start).days)}
+    sql = (
+        f"select {model.partition_by} as day, count(*) as n from {model.name}"
+        f" where {model.partition_by} >= :s and {model.partition_by} < :e group by {model.partition_by}"
+    )
+    for day, n in conn.execute(sa.text(sql), {"s": start, "e": end}):
+        days[_as_date(day)] = int(n)
+    return days
+
+
+def _as_date(value: object) -> date:
+    """A day as the driver returns it (a date, a datetime, or ISO text) as a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -66,6 +66,14 @@ ENV_VARS: tuple[EnvVarDoc, ...] = (
         "Local folder or `s3://bucket/prefix` holding Braze Currents exports.",
         lambda base, env: str(base / "landing"),
     ),
+    EnvVarDoc(
+        "ENGAGEMENT_PARTITIONS_START",
+        "2026-01-01",
+        "First UTC day (YYYY-MM-DD) of the daily partitions of every model, check and backfill. Set it to the first day of your "
+        "Currents export: Currents sends no history from before its connector was set up, and each earlier day would show as a "
+        "missing partition. A fixed date, not a moving window, because moving it changes the asset definitions. Read when the code "
+        "location loads; events of earlier days are loaded but not built (ingestion lists them in `days_before_partitions_start`).",
+    ),
     EnvVarDoc("ENGAGEMENT_EVENT_TIME_FLOOR", "2010-01-01", "Ingestion quarantines events whose `time` is before this UTC date."),
     EnvVarDoc(
         "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS",
@@ -243,6 +251,7 @@ CHECKS: dict[str, Check] = {
     "ENGAGEMENT_ALERT_RECIPIENTS": _addresses,
     "ENGAGEMENT_LANDING_MAX_AGE_HOURS": _positive_number,
     "ENGAGEMENT_EVENT_TIME_FLOOR": _date,
+    "ENGAGEMENT_PARTITIONS_START": _date,
     "ENGAGEMENT_EVENT_TIME_FUTURE_HOURS": _positive_number,
     "ENGAGEMENT_MAX_STRING_BYTES": _positive_integer,
     "ENGAGEMENT_DELIVERY_RETRY_HOURS": _hours,
@@ -291,6 +300,16 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
     derived.update(OUTBOX_DIR=str(base / "outbox"), DAGSTER_HOME=str(base / "dagster"))  # fixed places under the home
     check_settings({var.name: _get(env, var.name) or "" for var in ENV_VARS})  # the defaults are valid
     return {name: _get(env, name) or value for name, value in derived.items()}
+
+
+def setting(name: str, env: Mapping[str, str] | None = None) -> str:
+    """One setting's effective value, checked alone (``ConfigError`` naming it when it is wrong):
+    for what must be known when the code location loads, before any resource exists."""
+    env = os.environ if env is None else env
+    (var,) = [v for v in ENV_VARS if v.name == name]
+    value = _get(env, name)
+    check_settings({name: value or ""})
+    return value or var.effective_default(home(env), env)
 
 
 def load_env_file(path: Path | str = ".env") -> bool:
