@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
+from engagement_pipeline.defs.delivery.sensors import evaluate_report_schedule
 from engagement_pipeline.defs.models import assets as model_defs
 from engagement_pipeline.defs.models import checks as check_defs
 from engagement_pipeline.defs.partitions import daily_partitions

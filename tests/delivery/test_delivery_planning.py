@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engagement_pipeline.defs.models.late_data import day_ranges, parse_days
+from engagement_pipeline.defs.models.sensors import day_ranges, parse_days
 from engagement_pipeline.lib.delivery.due_times import checked_days, delivery_due, last_required_day
 from engagement_pipeline.lib.delivery.planning import load_cursor, plan_tick, start_cursor
 from engagement_pipeline.lib.delivery.retry_policy import next_attempt

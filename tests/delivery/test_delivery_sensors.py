@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
+from engagement_pipeline.defs.delivery.sensors import evaluate_report_schedule
 from engagement_pipeline.defs.reports.partitions import report_partitions
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from engagement_pipeline.defs.delivery.sensors import landing_files_sensor, late_data_sensor
 from engagement_pipeline.defs.ingest.assets import braze_catalog, raw_currents_events
 from engagement_pipeline.defs.ingest.jobs import ingest_currents_job
+from engagement_pipeline.defs.ingest.sensors import landing_files_sensor
 from engagement_pipeline.defs.models.jobs import build_models_job
+from engagement_pipeline.defs.models.sensors import late_data_sensor
 from engagement_pipeline.defs.resources import StorageLocation, Warehouse
 from tests.support import model_assets, resources, table
 from tests.support.avro_files import currents_key, write_events

@@ -19,7 +19,7 @@ import pytest
 
 from engagement_pipeline.defs.delivery.assets import report_delivery
 from engagement_pipeline.defs.delivery.jobs import deliver_report_job
-from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
+from engagement_pipeline.defs.delivery.sensors import evaluate_report_schedule
 from engagement_pipeline.defs.reports.assets import report_files
 from engagement_pipeline.defs.reports.partitions import report_partitions
 from engagement_pipeline.defs.resources import Mailer, PipelineSettings, StorageLocation, Warehouse

@@ -15,9 +15,8 @@ from datetime import date, datetime
 
 import dagster as dg
 
+from engagement_pipeline.defs.models.jobs import READY_ASSET
 from engagement_pipeline.lib.delivery.due_times import checked_days
-
-READY_ASSET = dg.AssetKey("channel_daily_stats")
 
 
 def unbuilt_days(instance: dg.DagsterInstance, days: list[date], asset: dg.AssetKey = READY_ASSET) -> list[date]:

@@ -1,21 +1,137 @@
-from datetime import UTC, date, datetime
+"""The delivery sensors: reports emailed when due (with held and retried deliveries), and an alert
+email when a run fails. Their bodies read the definitions folder and the Dagster instance, never
+the warehouse (a run may hold the DuckDB write lock), except a first tick without a cursor, which
+starts from the delivery log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 import dagster as dg
 
-from engagement_pipeline.defs.delivery.failure_alert import failure_alert
+from engagement_pipeline.defs.delivery.holds import waiting_deliveries
 from engagement_pipeline.defs.delivery.jobs import deliver_report_job
-from engagement_pipeline.defs.delivery.report_schedule import evaluate_report_schedule
-from engagement_pipeline.defs.ingest.jobs import ingest_currents_job
-from engagement_pipeline.defs.models.jobs import build_models_job
-from engagement_pipeline.defs.models.late_data import day_ranges, parse_days, range_tags, rebuilt_days
-from engagement_pipeline.defs.partitions import PARTITIONS_START
-from engagement_pipeline.defs.resources import Mailer, PipelineSettings, StorageLocation, Warehouse
+from engagement_pipeline.defs.delivery.readiness import hold_reasons
+from engagement_pipeline.defs.delivery.retries import retries_due
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.resources import Mailer, PipelineSettings, Warehouse
 from engagement_pipeline.lib.delivery.alerts import outbox_folder, send_alert
-from engagement_pipeline.lib.delivery.startup import WarehouseBusy, read_once
-from engagement_pipeline.lib.delivery.tags import ALERTED
-from engagement_pipeline.lib.ingest.landing import LandingCursor, first_look, new_files, run_key, unloaded_files
+from engagement_pipeline.lib.delivery.log import logged_dues
+from engagement_pipeline.lib.delivery.planning import dump_cursor, load_cursor, plan_tick, start_cursor
+from engagement_pipeline.lib.delivery.tags import ALERTED, DELIVER_JOB, DUE_KEY, request_tags, run_config
+from engagement_pipeline.lib.platform.read_once import WarehouseBusy, read_once
+from engagement_pipeline.lib.reports.spec import ReportDefinition, load_definitions
 
-RAW_EVENTS = dg.AssetKey("raw_currents_events")
+
+def _releases(
+    instance: dg.DagsterInstance, definitions: dict[str, ReportDefinition], skip: set[str], log: dg.DagsterLogManager
+) -> list[dg.RunRequest]:
+    requests = []
+    for held in waiting_deliveries(instance, sorted(set(definitions) - skip)):
+        tz = definitions[held.report_id].timezone
+        reasons = hold_reasons(instance, held.period_start, held.period_end, held.due_at, tz)
+        if reasons:
+            log.info(f"{held.due_key} still held: {'; '.join(reasons)}")
+            continue
+        requests.append(
+            dg.RunRequest(
+                run_key=held.release_key,
+                partition_key=held.report_id,
+                run_config=run_config(held.due_at),
+                tags=request_tags(held.report_id, held.due_at, held.due_key, "release"),
+            )
+        )
+    return requests
+
+
+def _retries(instance: dg.DagsterInstance, report_ids: Iterable[str], now: datetime) -> list[dg.RunRequest]:
+    return [
+        dg.RunRequest(
+            run_key=retry.run_key,
+            partition_key=retry.report_id,
+            run_config=run_config(retry.due_at),
+            tags=request_tags(retry.report_id, retry.due_at, retry.due_key, "retry"),
+        )
+        for retry in retries_due(instance, report_ids, now)
+    ]
+
+
+def _cursor(context: dg.SensorEvaluationContext, good: list[ReportDefinition], warehouse: Warehouse) -> dict[str, str]:
+    """The sensor's cursor, or without one the due times the delivery log already holds."""
+    if context.cursor:
+        return load_cursor(context.cursor)
+    logged = read_once(warehouse.url, logged_dues, list)
+
+    def requested(key: str) -> bool:
+        filters = dg.RunsFilter(job_name=DELIVER_JOB, tags={DUE_KEY: key})
+        return bool(context.instance.get_run_ids(filters=filters, limit=1))
+
+    cursor = start_cursor(good, logged, requested)
+    context.log.info(f"no cursor yet: starting from {len(logged)} row(s) of the delivery log: {dump_cursor(cursor)}")
+    return cursor
+
+
+def evaluate_report_schedule(
+    context: dg.SensorEvaluationContext, settings: PipelineSettings, warehouse: Warehouse, now: datetime
+) -> dg.SensorResult:
+    """Run requests for due deliveries, released holds and due retries, partitions to add, the new cursor."""
+    good, bad = load_definitions(
+        settings.report_defs, default_timezone=settings.timezone, allowed_recipient_domains=settings.allowed_domains
+    )
+    for error in bad:
+        context.log.warning(f"not scheduled: {error}")
+    try:
+        cursor = _cursor(context, good, warehouse)
+    except WarehouseBusy as exc:
+        return dg.SensorResult(skip_reason=f"no cursor yet and {exc}")
+    existing = context.instance.get_dynamic_partitions(report_partitions.name)
+    plan = plan_tick(good, cursor, now, existing)
+    requests = [
+        dg.RunRequest(
+            run_key=item.due_key,
+            partition_key=item.report_id,
+            run_config=run_config(item.due_at),
+            tags=request_tags(item.report_id, item.due_at, item.due_key, item.trigger),
+        )
+        for item in plan.deliveries
+    ]
+    by_id = {d.report_id: d for d in good if d.report_id in set(existing)}
+    requests += _releases(context.instance, by_id, {item.report_id for item in plan.deliveries}, context.log)
+    requests += _retries(context.instance, by_id, now)
+    additions = [report_partitions.build_add_request(plan.missing_partitions)] if plan.missing_partitions else []
+    skip = None if requests else f"nothing due at {now:%Y-%m-%d %H:%M} UTC for {len(good)} report definition(s)"
+    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=additions, cursor=dump_cursor(plan.cursor), skip_reason=skip)
+
+
+MAX_ERROR_CHARS = 2000
+
+
+def _error(event: dg.DagsterEvent) -> str:
+    data = event.step_failure_data
+    if data is None or data.error is None:
+        return event.message or "no error message"
+    return data.error.message.strip()[:MAX_ERROR_CHARS]
+
+
+def failure_alert(run: dg.DagsterRun, run_message: str | None, step_failures: Sequence[dg.DagsterEvent]) -> tuple[str, str, dict[str, str]]:
+    """(subject, headline, details) describing the failed run."""
+    partition = run.tags.get("dagster/partition") or ""
+    where = f" ({partition})" if partition else ""
+    subject = f"Run failed: {run.job_name}{where}"
+    details = {"Run": run.run_id, "Job": run.job_name}
+    if partition:
+        details["Partition"] = partition
+    start, end = run.tags.get("dagster/asset_partition_range_start"), run.tags.get("dagster/asset_partition_range_end")
+    if start and end:
+        details["Partitions"] = f"{start} .. {end}"
+    if step_failures:
+        details["Failed step"] = ", ".join(sorted({e.step_key or "?" for e in step_failures}))
+        details["Error"] = "\n\n".join(f"{e.step_key}: {_error(e)}" for e in step_failures)
+    else:
+        details["Error"] = (run_message or "the run failed before any step ran").strip()[:MAX_ERROR_CHARS]
+    headline = f"Dagster run {run.run_id[:8]} of {run.job_name} failed."
+    return subject, headline, details
 
 
 @dg.sensor(
@@ -33,67 +149,6 @@ RAW_EVENTS = dg.AssetKey("raw_currents_events")
 )
 def report_schedule_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings, warehouse: Warehouse) -> dg.SensorResult:
     return evaluate_report_schedule(context, settings, warehouse, datetime.now(UTC))
-
-
-@dg.sensor(
-    job=ingest_currents_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Starts ingest_currents_job when new files appear in the landing zone (local folder or S3); "
-        "the cursor is the newest modification time seen and the keys at that instant. Without a "
-        "cursor it starts from the ingestion manifest: files already loaded are not ingested again."
-    ),
-)
-def landing_files_sensor(
-    context: dg.SensorEvaluationContext, landing_zone: StorageLocation, warehouse: Warehouse
-) -> dg.SensorResult | dg.SkipReason:
-    store = landing_zone.store()
-    if context.cursor:
-        fresh, cursor = new_files(store.list(), LandingCursor.loads(context.cursor))
-    else:
-        try:
-            unloaded = read_once(warehouse.url, lambda conn: unloaded_files(conn, store), lambda: list(store.list(suffix=".avro")))
-        except WarehouseBusy as exc:
-            return dg.SkipReason(f"no cursor yet and {exc}")
-        fresh, cursor = first_look(store.list(), unloaded)
-    if not fresh:
-        reason = f"no new files in {store.describe('')}"
-        return dg.SkipReason(reason) if context.cursor else dg.SensorResult(cursor=cursor.dumps(), skip_reason=reason)
-    context.log.info(f"{len(fresh)} new file(s) in {store.describe('')}, newest {fresh[-1].key}")
-    request = dg.RunRequest(run_key=run_key(fresh), tags={"landing/new_files": str(len(fresh))})
-    return dg.SensorResult(run_requests=[request], cursor=cursor.dumps())
-
-
-@dg.sensor(
-    job=build_models_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Rebuilds the rollups of the days each new raw_currents_events materialization touched "
-        "(its days_touched metadata, late files included): one build_models_job run per stretch "
-        "of consecutive days. Days a run started after that ingestion has rebuilt already are skipped."
-    ),
-)
-def late_data_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    after = int(context.cursor) if context.cursor else None
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=RAW_EVENTS, after_storage_id=after), limit=100, ascending=True
-    ).records
-    if not records:
-        return dg.SkipReason("no new raw_currents_events materialization")
-    days: set[date] = set()
-    for record in records:
-        touched = record.asset_materialization.metadata.get("days_touched") if record.asset_materialization else None
-        touched_days = parse_days(touched.value if touched is not None else None)
-        days |= touched_days - rebuilt_days(context.instance, touched_days, record)
-    last = records[-1].storage_id
-    ranges, outside = day_ranges(days, date.fromisoformat(PARTITIONS_START), datetime.now(UTC).date())
-    if outside:
-        context.log.warning(f"not rebuilding days outside the daily partitions: {', '.join(map(str, outside))}")
-    requests = [dg.RunRequest(run_key=f"days:{start}..{end}@{last}", tags=range_tags(start, end)) for start, end in ranges]
-    skip = None if requests else "nothing to rebuild: the days these ingestions touched were rebuilt after them already"
-    return dg.SensorResult(run_requests=requests, cursor=str(last), skip_reason=skip)
 
 
 @dg.run_failure_sensor(

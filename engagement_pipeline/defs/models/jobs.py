@@ -8,3 +8,6 @@ build_models_job = dg.define_asset_job(
     partitions_def=daily_partitions,
     description="Rebuild the staging events and every rollup for a day or a range of days (one run).",
 )
+
+# A day is built when this asset, the last rollup of a build_models_job run, has its partition.
+READY_ASSET = dg.AssetKey("channel_daily_stats")

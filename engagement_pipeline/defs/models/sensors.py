@@ -1,4 +1,4 @@
-"""Which days to rebuild after an ingestion: the ``days_touched`` of new `raw_currents_events` runs.
+"""The late-data sensor: which days to rebuild after an ingestion: the ``days_touched`` of new `raw_currents_events` runs.
 
 Days are grouped into runs of consecutive days, one `build_models_job` run each, so a late
 file for one day two months ago rebuilds that day and not the two months in between. Days
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from engagement_pipeline.defs.delivery.readiness import READY_ASSET
+from engagement_pipeline.defs.models.jobs import READY_ASSET, build_models_job
+from engagement_pipeline.defs.partitions import PARTITIONS_START
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -82,3 +83,37 @@ def rebuilt_days(instance: dg.DagsterInstance, days: set[date], ingestion: dg.Ev
         if record.partition_key and start is not None and start > ingestion.timestamp:
             rebuilt.add(date.fromisoformat(record.partition_key))
     return rebuilt
+
+
+RAW_EVENTS = dg.AssetKey("raw_currents_events")
+
+
+@dg.sensor(
+    job=build_models_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Rebuilds the rollups of the days each new raw_currents_events materialization touched "
+        "(its days_touched metadata, late files included): one build_models_job run per stretch "
+        "of consecutive days. Days a run started after that ingestion has rebuilt already are skipped."
+    ),
+)
+def late_data_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    after = int(context.cursor) if context.cursor else None
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=RAW_EVENTS, after_storage_id=after), limit=100, ascending=True
+    ).records
+    if not records:
+        return dg.SkipReason("no new raw_currents_events materialization")
+    days: set[date] = set()
+    for record in records:
+        touched = record.asset_materialization.metadata.get("days_touched") if record.asset_materialization else None
+        touched_days = parse_days(touched.value if touched is not None else None)
+        days |= touched_days - rebuilt_days(context.instance, touched_days, record)
+    last = records[-1].storage_id
+    ranges, outside = day_ranges(days, date.fromisoformat(PARTITIONS_START), datetime.now(UTC).date())
+    if outside:
+        context.log.warning(f"not rebuilding days outside the daily partitions: {', '.join(map(str, outside))}")
+    requests = [dg.RunRequest(run_key=f"days:{start}..{end}@{last}", tags=range_tags(start, end)) for start, end in ranges]
+    skip = None if requests else "nothing to rebuild: the days these ingestions touched were rebuilt after them already"
+    return dg.SensorResult(run_requests=requests, cursor=str(last), skip_reason=skip)
