@@ -11,7 +11,7 @@ with bounces as (
     where event_date >= :start_date and event_date < :end_date
         and channel = 'email'
         and action in ('bounce', 'soft_bounce')
-        and coalesce(canvas_id, canvas_step_id, campaign_id) is not null
+        and {{ is_message_event() }}
 
 ),
 
@@ -68,10 +68,7 @@ final as (
     select
         event_id,
         event_date,
-        case when coalesce(canvas_id, canvas_step_id) is not null then 'canvas' else 'campaign' end as message_kind,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_id, '') else campaign_id end as message_id,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_variation_id, '') else coalesce(message_variation_id, '') end as variation_id,
-        coalesce(canvas_step_id, '') as step_id,
+        {{ message_key() }},
         case when action = 'bounce' then 'hard' else 'soft' end as bounce_type,
         coalesce(bounce_category, 'other') as bounce_category,
         bounce_reason,

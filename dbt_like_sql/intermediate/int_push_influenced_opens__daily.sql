@@ -74,13 +74,7 @@ influenced as (
 final as (
 
     select
-        event_date,
-        message_kind,
-        message_id,
-        variation_id,
-        step_id,
-        channel,
-        user_id,
+        event_date, message_kind, message_id, variation_id, step_id, channel, user_id,
         {{ quarter_masks('occurred_at') }}
     from influenced
     group by event_date, message_kind, message_id, variation_id, step_id, channel, user_id

@@ -9,7 +9,7 @@ with email_events as (
     select * from {{ ref('stg_currents__events') }}
     where event_date >= :start_date and event_date < :end_date
         and channel = 'email'
-        and coalesce(canvas_id, canvas_step_id, campaign_id) is not null
+        and {{ is_message_event() }}
 
 ),
 
@@ -17,10 +17,7 @@ keyed as (
 
     select
         event_date,
-        case when coalesce(canvas_id, canvas_step_id) is not null then 'canvas' else 'campaign' end as message_kind,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_id, '') else campaign_id end as message_id,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_variation_id, '') else coalesce(message_variation_id, '') end as variation_id,
-        coalesce(canvas_step_id, '') as step_id,
+        {{ message_key() }},
         coalesce(email_domain, 'unknown') as email_domain,
         action,
         user_id,

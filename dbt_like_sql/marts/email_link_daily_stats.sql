@@ -11,7 +11,7 @@ with clicks as (
         and channel = 'email'
         and action = 'click'
         and (not coalesce(is_bot_click, false) or :count_bot_clicks)
-        and coalesce(canvas_id, canvas_step_id, campaign_id) is not null
+        and {{ is_message_event() }}
 
 ),
 
@@ -19,10 +19,7 @@ keyed as (
 
     select
         event_date,
-        case when coalesce(canvas_id, canvas_step_id) is not null then 'canvas' else 'campaign' end as message_kind,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_id, '') else campaign_id end as message_id,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_variation_id, '') else coalesce(message_variation_id, '') end as variation_id,
-        coalesce(canvas_step_id, '') as step_id,
+        {{ message_key() }},
         coalesce(url, 'unknown') as url,
         link_alias,
         user_id

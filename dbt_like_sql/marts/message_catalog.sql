@@ -91,16 +91,11 @@ final as (
         seen.last_event_date,
         seen.first_event_at
     from messages
-    left join latest_names
-        on latest_names.message_kind = messages.message_kind and latest_names.message_id = messages.message_id
-    left join catalog
-        on catalog.message_kind = messages.message_kind and catalog.message_id = messages.message_id
-    left join seen
-        on seen.message_kind = messages.message_kind and seen.message_id = messages.message_id
-    left join channel_lists
-        on channel_lists.message_kind = messages.message_kind and channel_lists.message_id = messages.message_id
-    left join tag_lists
-        on tag_lists.message_kind = messages.message_kind and tag_lists.message_id = messages.message_id
+    left join latest_names using (message_kind, message_id)
+    left join catalog using (message_kind, message_id)
+    left join seen using (message_kind, message_id)
+    left join channel_lists using (message_kind, message_id)
+    left join tag_lists using (message_kind, message_id)
 
 )
 

@@ -12,7 +12,7 @@ with failures as (
             (channel = 'sms' and action in ('rejection', 'delivery_failure'))
             or (channel in ('webhook', 'whatsapp') and action = 'failure')
         )
-        and coalesce(canvas_id, canvas_step_id, campaign_id) is not null
+        and {{ is_message_event() }}
 
 ),
 
@@ -20,10 +20,7 @@ keyed as (
 
     select
         event_date,
-        case when coalesce(canvas_id, canvas_step_id) is not null then 'canvas' else 'campaign' end as message_kind,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_id, '') else campaign_id end as message_id,
-        case when coalesce(canvas_id, canvas_step_id) is not null then coalesce(canvas_variation_id, '') else coalesce(message_variation_id, '') end as variation_id,
-        coalesce(canvas_step_id, '') as step_id,
+        {{ message_key() }},
         channel,
         case
             when channel = 'sms' and action = 'rejection' then 'sms_rejection'

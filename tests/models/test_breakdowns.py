@@ -60,8 +60,10 @@ def build(url: str, home: Path, first: date, last: date | None = None, **setting
             "dagster/asset_partition_range_end": (last or first).isoformat(),
         },
     )
-    checks = result.get_asset_check_evaluations()
-    assert len(checks) == len(BREAKDOWNS) and all(check.passed for check in checks)
+    checks = result.get_asset_check_evaluations()  # one per grain check and day of the range
+    days = ((last or first) - first).days + 1
+    assert len(checks) == len(BREAKDOWNS) * days and all(check.passed for check in checks)
+    assert {check.asset_key.path[-1] for check in checks} == set(BREAKDOWNS)
 
 
 def rows(url: str, mart: str, *columns: str) -> list[tuple]:

@@ -9,10 +9,14 @@ partitioned by `partition_by` for its checks) and its grain (`unique_key`). Wind
 parameters (`:start_date`, `:end_date`, end exclusive), never formatted into SQL.
 A partitioned write deletes the window and inserts it in one transaction, so
 re-running a window never double counts.
+Shared SQL lives as Jinja macros in `dbt_like_sql/macros/` (one file per macro or small family),
+global in every model as in dbt (`{{ stat_columns('stats') }}`); they see `stats`, the metric
+contract as plain data (lib/stat_catalog.py), and `dialect`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +26,7 @@ import jinja2
 import sqlalchemy as sa
 
 SQL_ROOT = Path(__file__).resolve().parents[3] / "dbt_like_sql"
+MACROS_ROOT = SQL_ROOT / "macros"
 _VERIFIED: dict[tuple[str, str, int], list[str]] = {}
 _REF = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
 
@@ -59,55 +64,27 @@ class SqlModelError(ValueError):
     pass
 
 
-def stat_columns(alias: str) -> str:
-    """`{{ stat_columns('stats') }}` in a model: every stat then every rate of the metric contract, in
-    contract order (lib/stat_catalog.py), qualified by `alias`; the stats marts share this one list."""
+def _stats() -> list[dict[str, str]]:
+    """The metric contract as plain data for the macros: every stat then every rate, in contract order."""
     from engagement_pipeline.lib.reports.stats import STAT_CATALOG
 
-    return ", ".join(f"{alias}.{name}" for name in STAT_CATALOG)
+    return [{"name": name, "kind": info.kind} for name, info in STAT_CATALOG.items()]
 
 
-def stat_names() -> list[str]:
-    """`{% for stat in stat_names() %}`: every stat (no rates) of the metric contract, in contract order."""
-    from engagement_pipeline.lib.reports.stats import STAT_CATALOG
-
-    return [name for name, info in STAT_CATALOG.items() if info.kind != "rate"]
-
-
-def counted_stats() -> list[str]:
-    """The additive stats (counts of events), in contract order: they sum over quarter-hours and days."""
-    from engagement_pipeline.lib.reports.stats import STAT_CATALOG
-
-    return [name for name, info in STAT_CATALOG.items() if info.kind == "additive"]
-
-
-def quarter_hour(column: str) -> str:
-    """`{{ quarter_hour('occurred_at') }}`: the quarter-hour of the UTC day (0..95) of a UTC timestamp."""
-    return f"cast(extract(hour from {column}) * 4 + floor(extract(minute from {column}) / 15) as integer)"
-
-
-def quarter_masks(column: str) -> str:
-    """`{{ quarter_masks('occurred_at') }}` in a grouped select: the quarter-hours of the day with a row,
-    as two 48-bit masks (bit q of `am_quarters` is quarter-hour q, bit q of `pm_quarters` is q + 48),
-    so a local period recounts distinct users with a bitwise AND (lib/periods.py)."""
-    q = quarter_hour(column)
-    return (
-        f"cast(bit_or(case when {q} < 48 then cast(1 as bigint) << {q} else cast(0 as bigint) end) as bigint)"
-        " as am_quarters,\n        "
-        f"cast(bit_or(case when {q} >= 48 then cast(1 as bigint) << ({q} - 48) else cast(0 as bigint) end) as bigint)"
-        " as pm_quarters"
+@functools.cache
+def _environment(dialect: str) -> jinja2.Environment:
+    """Every model is rendered here: the macros of `macros/` (one file per macro or family) are global,
+    as in dbt, and see `stats` (the metric contract) and `dialect`."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(MACROS_ROOT),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
     )
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    env.globals.update(
-        stat_columns=stat_columns,
-        stat_names=stat_names,
-        counted_stats=counted_stats,
-        quarter_hour=quarter_hour,
-        quarter_masks=quarter_masks,
-    )
+    env.globals.update(stats=_stats(), dialect=dialect)
+    for path in sorted(MACROS_ROOT.glob("*.sql")):
+        module = env.get_template(path.name).module
+        env.globals.update({name: value for name, value in vars(module).items() if not name.startswith("_")})
     return env
 
 
@@ -128,7 +105,7 @@ def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
         captured.update(kwargs)
         return ""
 
-    _environment().from_string(text).render(ref=lambda name: name, config=config, dialect="duckdb")
+    _environment("duckdb").from_string(text).render(ref=lambda name: name, config=config)
     materialized = captured.get("materialized", "table")
     if materialized not in ("partitioned", "table", "view"):
         raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table' or 'view'")
@@ -153,6 +130,8 @@ def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
 def discover_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
     models = {}
     for path in sorted(root.rglob("*.sql")):
+        if path.is_relative_to(root / "macros"):
+            continue
         model = load_model(path, root)
         if model.name in models:
             raise SqlModelError(f"{path}: model name {model.name!r} already defined in {models[model.name].path}")
@@ -161,7 +140,7 @@ def discover_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
 
 
 def render(model: SqlModel, dialect: str) -> str:
-    return _environment().from_string(model.template).render(ref=lambda name: name, config=lambda **_: "", dialect=dialect)
+    return _environment(dialect).from_string(model.template).render(ref=lambda name: name, config=lambda **_: "")
 
 
 def _columns(conn: sa.Connection, table: str) -> list[str] | None:

@@ -1,0 +1,13 @@
+-- quarter_hour(column): the quarter-hour of the UTC day (0..95: 00:00-00:14 is 0) of a UTC timestamp.
+{%- macro quarter_hour(column) -%}
+    cast(extract(hour from {{ column }}) * 4 + floor(extract(minute from {{ column }}) / 15) as integer)
+{%- endmacro %}
+
+-- quarter_masks(column), in a grouped select: the quarter-hours of the day with a row, as two 48-bit
+-- masks, columns am_quarters (bit q: quarter-hour q) and pm_quarters (bit q: quarter-hour q + 48), so a
+-- local period recounts distinct users with a bitwise AND (lib/periods.py).
+{%- macro quarter_masks(column) -%}
+    {%- set q = quarter_hour(column) -%}
+    cast(bit_or(case when {{ q }} < 48 then cast(1 as bigint) << {{ q }} else cast(0 as bigint) end) as bigint) as am_quarters,
+        cast(bit_or(case when {{ q }} >= 48 then cast(1 as bigint) << ({{ q }} - 48) else cast(0 as bigint) end) as bigint) as pm_quarters
+{%- endmacro %}
