@@ -5,7 +5,7 @@
 -- Size: at most one row per user x message component x stat x day, so never more rows than events.
 -- am_quarters / pm_quarters: the UTC quarter-hours of the day in which the user had the event
 -- (bit q of am_quarters: quarter-hour q, 00:00-11:59; bit q of pm_quarters: q + 48, 12:00-23:59),
--- so a report in any time zone recounts a local period exactly (lib/periods.py, lib/reports/query.py).
+-- so a report in any time zone recounts a local period exactly (lib/reports/periods.py, lib/reports/query.py).
 -- stat: unique_opens (email Open), unique_clicks (email Click, suspected bot clicks only when
 -- :count_bot_clicks; in-app and content card Click), unique_impressions (in-app and content card
 -- Impression), unique_recipients (a Send on any channel), unique_conversions (campaign Conversion).

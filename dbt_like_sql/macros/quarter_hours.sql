@@ -5,7 +5,7 @@
 
 -- quarter_masks(column), in a grouped select: the quarter-hours of the day with a row, as two 48-bit
 -- masks, columns am_quarters (bit q: quarter-hour q) and pm_quarters (bit q: quarter-hour q + 48), so a
--- local period recounts distinct users with a bitwise AND (lib/periods.py).
+-- local period recounts distinct users with a bitwise AND (lib/reports/periods.py).
 {%- macro quarter_masks(column) -%}
     {%- set q = quarter_hour(column) -%}
     cast(bit_or(case when {{ q }} < 48 then cast(1 as bigint) << {{ q }} else cast(0 as bigint) end) as bigint) as am_quarters,

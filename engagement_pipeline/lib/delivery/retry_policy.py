@@ -1,6 +1,6 @@
 """Automatic retries of report emails after a transient SMTP failure, driven by the schedule sensor.
 
-A transient failure (connection refused, timeout, a 4xx answer: see ``lib/mailer.py``) leaves
+A transient failure (connection refused, timeout, a 4xx answer: see ``lib/delivery/mailer.py``) leaves
 the delivery ``retrying`` and its run tagged ``delivery/status = retrying`` with
 ``delivery/next_attempt_at``. The next attempt waits as long as the delivery has been failing,
 at least ``FIRST_DELAY`` and at most ``MAX_DELAY`` (1, 2, 4, 8 ... minutes, then hourly); the

@@ -6,7 +6,7 @@ row is, where it comes from), `config.grain` (the columns of one row: the `uniqu
 optionally `data_tests`). Stat columns of the metric contract are not described in YAML: an entry
 `- stat_columns: all` (every stat then every rate, as `{{ stat_columns() }}` writes them),
 `stats` (no rates), `counted` (the additive stats) or a list of stat names stands for those
-columns, described from the stat catalogue (lib/stat_catalog.py), the one place that defines them.
+columns, described from the stat catalogue (lib/reports/stats.py), the one place that defines them.
 A column that only shares a stat's name (the `bounces` of one bounce category) is described as usual.
 
 Static rules are checked when the docs are loaded (every SQL model documented and every documented

@@ -11,7 +11,7 @@ A partitioned write deletes the window and inserts it in one transaction, so
 re-running a window never double counts.
 Shared SQL lives as Jinja macros in `dbt_like_sql/macros/` (one file per macro or small family),
 global in every model as in dbt (`{{ stat_columns('stats') }}`); they see `stats`, the metric
-contract as plain data (lib/stat_catalog.py), and `dialect`.
+contract as plain data (lib/reports/stats.py), and `dialect`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Report stats per period × message × channel, exact in the report's time zone, in a few set-based queries.
 
-A local period is cut into slices: the quarter-hours of each UTC day it covers (lib/periods.py;
+A local period is cut into slices: the quarter-hours of each UTC day it covers (lib/reports/periods.py;
 every offset in use is a multiple of 15 minutes). Additive stats are sums of
 ``int_message_stats__quarter_hourly`` rows over the period's slices. Unique stats are recomputed
 for the whole period as ``count(distinct user_id)`` over ``int_user_touches__daily`` and
