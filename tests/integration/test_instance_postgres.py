@@ -106,12 +106,19 @@ def test_runs_materializations_and_checks_are_stored_in_postgres(production_env,
             assert instance.get_materialized_partitions(key) == {"2026-11-20", "2026-11-21"}, key.to_user_string()
 
         checks = instance.all_logs(build_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        # A range run records one evaluation per partitioned check and day (each day shows its own result).
         evaluations = {
-            (e.asset_key.to_user_string(), e.check_name): e for e in (c.dagster_event.asset_check_evaluation_data for c in checks)
+            (e.asset_key.to_user_string(), e.check_name, e.partition): e
+            for e in (c.dagster_event.asset_check_evaluation_data for c in checks)
         }
+        assert len(evaluations) == len(checks)
         grain = {key for key in evaluations if key[1].endswith("_grain_is_unique")}
-        assert ("stg_currents__events", "stg_currents__events_grain_is_unique") in grain
-        assert grain == {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys if k.name.endswith("_grain_is_unique")}
+        assert ("stg_currents__events", "stg_currents__events_grain_is_unique", "2026-11-21") in grain
+        assert {key[:2] for key in grain} == {
+            (k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys if k.name.endswith("_grain_is_unique")
+        }
+        partitioned_grain = {key for key in grain if key[2] is not None}
+        assert {key[2] for key in partitioned_grain} == {"2026-11-20", "2026-11-21"}
         assert all(evaluations[key].passed for key in grain), [key for key in grain if not evaluations[key].passed]
 
     stored_runs = rows(dagster_db, "select run_id, status from runs order by create_timestamp")
@@ -126,7 +133,7 @@ def test_runs_materializations_and_checks_are_stored_in_postgres(production_env,
     )
     assert stg_partitions == [("2026-11-20",), ("2026-11-21",)]
     executed = "select count(*) from asset_check_executions where run_id = :run and execution_status in ('SUCCEEDED', 'FAILED')"
-    assert rows(dagster_db, executed, run=build_run.run_id) == [(len(evaluations),)]
+    assert rows(dagster_db, executed, run=build_run.run_id) == [(len(checks),)]
     assert rows(pg_url, "select event_date, count(*) from stg_currents__events group by 1 order by 1") == [
         (date(2026, 11, 20), 2),
         (date(2026, 11, 21), 1),
