@@ -66,8 +66,7 @@ matched as (
 final as (
 
     select
-        event_id,
-        event_date,
+        event_id, event_date,
         {{ message_key() }},
         case when action = 'bounce' then 'hard' else 'soft' end as bounce_type,
         coalesce(bounce_category, 'other') as bounce_category,

@@ -1,9 +1,9 @@
 -- Every stat of every message component per UTC day. Grain: event_date, message_kind, message_id,
 -- variation_id, step_id, channel. Inputs: int_message_stats__quarter_hourly (the counts, summed
--- over the day's quarter-hours), int_user_touches__daily (the day's uniques: one row per user, so
--- counted with count(*)), int_push_influenced_opens__daily (one row per influenced user). A stat
--- that does not apply to the channel is 0. Coarser grains sum the counts and recount uniques from
--- int_user_touches__daily (int_message_stats__rollups). Columns follow the contract order.
+-- over the day's quarter-hours), int_message_uniques__counted (ephemeral: the day's uniques from
+-- int_user_touches__daily and int_push_influenced_opens__daily). A stat that does not apply to the
+-- channel is 0. Coarser grains sum the counts and recount uniques from int_user_touches__daily
+-- (int_message_stats__rollups). Columns follow the contract order.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel']) }}
 
 with quarters as (
@@ -13,17 +13,9 @@ with quarters as (
 
 ),
 
-touches as (
+uniques as (
 
-    select * from {{ ref('int_user_touches__daily') }}
-    where event_date >= :start_date and event_date < :end_date
-
-),
-
-influenced as (
-
-    select * from {{ ref('int_push_influenced_opens__daily') }}
-    where event_date >= :start_date and event_date < :end_date
+    select * from {{ ref('int_message_uniques__counted') }}
 
 ),
 
@@ -35,26 +27,6 @@ counts as (
         cast(sum({{ stat.name }}) as bigint) as {{ stat.name }}{{ "," if not loop.last }}
         {%- endfor %}
     from quarters
-    group by event_date, message_kind, message_id, variation_id, step_id, channel
-
-),
-
-users as (
-
-    select event_date, message_kind, message_id, variation_id, step_id, channel, stat from touches
-    union all
-    select event_date, message_kind, message_id, variation_id, step_id, channel, 'influenced_opens' as stat from influenced
-
-),
-
-uniques as (
-
-    select
-        event_date, message_kind, message_id, variation_id, step_id, channel,
-        {%- for stat in stats if stat.kind == 'unique' and stat.name != 'total_opens' %}
-        cast(count(*) filter (where stat = '{{ stat.name }}') as bigint) as {{ stat.name }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from users
     group by event_date, message_kind, message_id, variation_id, step_id, channel
 
 ),

@@ -45,8 +45,7 @@ summed as (
 
 uniques as (
 
-    -- Channel and message levels recount distinct users; a component's uniques are the day's
-    -- uniques of int_message_stats__daily already (one row per component).
+    -- Channel and message levels recount distinct users; a component's are int_message_stats__daily's.
     select
         case when grouping(message_kind) = 1 then 'channel' else 'message' end as rollup_level,
         event_date, coalesce(message_kind, '') as message_kind, coalesce(message_id, '') as message_id,

@@ -45,11 +45,7 @@ influenced as (
 
     select
         sessions.event_date,
-        sends.message_kind,
-        sends.message_id,
-        sends.variation_id,
-        sends.step_id,
-        sends.channel,
+        sends.message_kind, sends.message_id, sends.variation_id, sends.step_id, sends.channel,
         sessions.user_id,
         sessions.occurred_at
     from sessions

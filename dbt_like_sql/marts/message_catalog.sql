@@ -1,16 +1,15 @@
 -- Every campaign and Canvas: its latest name, channels, tags, first and last event day (UTC) and
 -- first event instant (first_event_at, UTC: a report's default time frame starts on its local date).
--- Grain: message_kind, message_id. Inputs: int_messages__daily (never rescans events),
--- braze_catalog and braze_catalog_tags (the Braze list exports; messages without events yet
--- are included with empty channels and NULL dates). message_name: the latest name seen in
--- events, else the catalog's. channels and tags: comma-joined, sorted (binary order);
--- channels leaves out 'unknown' (events whose message was never seen on a channel) and
--- 'control' (a campaign's control group, which is sent nothing).
+-- Grain: message_kind, message_id. Inputs: int_messages__seen (ephemeral, from int_messages__daily:
+-- never rescans events), braze_catalog and braze_catalog_tags (the Braze list exports; messages
+-- without events yet are included with empty channels and NULL dates). message_name: the latest
+-- name seen in events, else the catalog's. channels and tags: comma-joined, sorted (binary order);
+-- channels leaves out 'unknown' and 'control' (int_messages__seen).
 {{ config(materialized='table', unique_key=['message_kind', 'message_id']) }}
 
-with daily as (
+with seen as (
 
-    select * from {{ ref('int_messages__daily') }}
+    select * from {{ ref('int_messages__seen') }}
 
 ),
 
@@ -23,43 +22,6 @@ catalog as (
 catalog_tags as (
 
     select distinct message_kind, message_id, tag from {{ ref('braze_catalog_tags') }}
-
-),
-
-latest_names as (
-
-    select distinct
-        message_kind,
-        message_id,
-        first_value(message_name) over (
-            partition by message_kind, message_id
-            order by case when message_name is null then 1 else 0 end, event_date desc
-        ) as message_name
-    from daily
-
-),
-
-channels as (
-
-    select distinct message_kind, message_id, channel from daily where channel not in ('unknown', 'control')
-
-),
-
-channel_lists as (
-
-    select message_kind, message_id, string_agg(channel, ',' order by channel collate "C") as channels
-    from channels
-    group by message_kind, message_id
-
-),
-
-seen as (
-
-    select
-        message_kind, message_id, min(event_date) as first_event_date, max(event_date) as last_event_date,
-        min(first_seen_at) as first_event_at
-    from daily
-    group by message_kind, message_id
 
 ),
 
@@ -84,17 +46,15 @@ final as (
     select
         messages.message_kind,
         messages.message_id,
-        coalesce(latest_names.message_name, catalog.message_name) as message_name,
-        coalesce(channel_lists.channels, '') as channels,
+        coalesce(seen.message_name, catalog.message_name) as message_name,
+        coalesce(seen.channels, '') as channels,
         coalesce(tag_lists.tags, '') as tags,
         seen.first_event_date,
         seen.last_event_date,
         seen.first_event_at
     from messages
-    left join latest_names using (message_kind, message_id)
-    left join catalog using (message_kind, message_id)
     left join seen using (message_kind, message_id)
-    left join channel_lists using (message_kind, message_id)
+    left join catalog using (message_kind, message_id)
     left join tag_lists using (message_kind, message_id)
 
 )

@@ -14,6 +14,8 @@ LAST = FIRST + timedelta(days=DAYS - 1)
 def snapshot(url: str) -> dict[str, list[tuple]]:
     tables = {}
     for model in discover_models().values():
+        if model.is_ephemeral:  # never written
+            continue
         rows = table(url, f"select * from {model.name}")
         tables[model.name] = sorted(tuple("" if v is None else str(v) for v in row.values()) for row in rows)
     return tables
@@ -33,7 +35,7 @@ def day_by_day(url: str) -> None:
                     run_model(conn, model, day, day + timedelta(days=1), {"count_bot_clicks": False})
     with engine.begin() as conn:
         for name in order:
-            if not models[name].is_partitioned:
+            if not models[name].is_partitioned and not models[name].is_ephemeral:
                 run_model(conn, models[name], None, None, {"count_bot_clicks": False})
 
 

@@ -1,6 +1,6 @@
 """Turn a SQL model into a Dagster asset (and its grain check); used by defs/models."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 import dagster as dg
@@ -12,7 +12,7 @@ from engagement_pipeline.defs.previews import markdown_table
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables
 from engagement_pipeline.lib.ingest.load import ensure_tables
-from engagement_pipeline.lib.models.model_docs import ModelDoc, ModelDocsError, check_columns
+from engagement_pipeline.lib.models.model_docs import ModelDoc, ModelDocsError, check_columns, check_ephemeral_columns
 from engagement_pipeline.lib.models.sql_models import SqlModel, run_model_by_day
 
 OWNERS = ["team:data-engineering"]
@@ -41,10 +41,23 @@ def column_schema(doc: ModelDoc) -> dg.TableSchema:
     return dg.TableSchema(columns=columns, constraints=dg.TableConstraints(other=[f"grain (unique): {', '.join(doc.grain)}"]))
 
 
-def build_sql_asset(model: SqlModel, doc: ModelDoc) -> dg.AssetsDefinition:
+def build_sql_assets(models: Mapping[str, SqlModel], docs: Mapping[str, ModelDoc]) -> list[dg.AssetsDefinition]:
+    """Every model's asset but an ephemeral model's (it is inlined into the assets that ref it)."""
+    return [build_sql_asset(model, docs[model.name], docs) for model in models.values() if not model.is_ephemeral]
+
+
+def build_sql_asset(model: SqlModel, doc: ModelDoc, docs: Mapping[str, ModelDoc] | None = None) -> dg.AssetsDefinition:
     """The model's asset, described by its docs (`_<layer>__models.yml`); a run fails, writing nothing,
-    when the built table's columns differ from the documented ones."""
+    when the built table's columns differ from the documented ones, or those of an ephemeral model it
+    inlines from that model's docs (in `docs`). An ephemeral model is no asset: its refs are the deps."""
+    if model.is_ephemeral:
+        raise ValueError(f"{model.name} is ephemeral: it is inlined into the models that ref it, not an asset")
     partitioned = model.is_partitioned
+    docs = docs or {}
+    undocumented = [ephemeral.name for ephemeral in model.ephemerals if ephemeral.name not in docs]
+    if undocumented:
+        raise ValueError(f"{model.name}: pass the docs of the ephemeral models it inlines ({', '.join(undocumented)})")
+    inlined = [(ephemeral, docs[ephemeral.name]) for ephemeral in model.ephemerals]
 
     @dg.asset(
         name=model.name,
@@ -60,6 +73,7 @@ def build_sql_asset(model: SqlModel, doc: ModelDoc) -> dg.AssetsDefinition:
             "sql_file": f"dbt_like_sql/{model.layer}/{model.name}.sql",
             "grain": ", ".join(model.unique_key) or "n/a",
             "dagster/column_schema": column_schema(doc),
+            **({"ephemeral_sql_files": ", ".join(f"dbt_like_sql/{e.layer}/{e.name}.sql" for e, _ in inlined)} if inlined else {}),
         },
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.MaterializeResult:
@@ -70,6 +84,10 @@ def build_sql_asset(model: SqlModel, doc: ModelDoc) -> dg.AssetsDefinition:
             counts = run_model_by_day(conn, model, start, end, model_params(settings))
             try:
                 check_columns(conn, doc)
+                for ephemeral, ephemeral_doc in inlined:
+                    check_ephemeral_columns(
+                        conn, ephemeral_doc, ephemeral, {**model_params(settings), "start_date": start, "end_date": end}
+                    )
             except ModelDocsError as exc:
                 raise dg.Failure(description=str(exc)) from None
         rows = None if counts is None else sum(counts.values())
@@ -100,6 +118,8 @@ def record_rows_by_partition(context: dg.AssetExecutionContext, counts: dict) ->
 
 def build_grain_check(model: SqlModel) -> dg.AssetChecksDefinition:
     """`<model>_grain_is_unique`: no two rows share the declared grain (blocking)."""
+    if not model.checks_grain:
+        raise ValueError(f"{model.name}: no grain check of its own (no unique_key, an ephemeral model, or grain_follows_from)")
     keys = ", ".join(model.unique_key)
 
     @dg.asset_check(

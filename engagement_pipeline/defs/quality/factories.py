@@ -98,15 +98,17 @@ def _validate(suite: Suite, models: dict[str, SqlModel]) -> None:
     if suite.asset not in models and suite.asset not in UNPARTITIONED_ASSETS:
         raise SuiteError(f"{suite.path}: asset {suite.asset!r} is not a SQL model nor one of {UNPARTITIONED_ASSETS}")
     model = models.get(suite.asset)
+    if model and model.is_ephemeral:
+        raise SuiteError(f"{suite.path}: {suite.asset!r} is an ephemeral model (never written); check the models that ref it")
     for check in suite.checks:
         where = f"{suite.path}: check {check.name}"
         if check.target == "rows" and not (model and model.is_partitioned):
             raise SuiteError(f"{where}: target `rows` needs a partitioned SQL model")
         if check.target != "rows" and check.target not in PROFILES:
             raise SuiteError(f"{where}: unknown target {check.target!r}; known: rows, {', '.join(sorted(PROFILES))}")
-        unknown = [dep for dep in check.additional_deps if dep not in models]
+        unknown = [dep for dep in check.additional_deps if dep not in models or models[dep].is_ephemeral]
         if unknown:
-            raise SuiteError(f"{where}: additional_deps {unknown} are not SQL models")
+            raise SuiteError(f"{where}: additional_deps {unknown} are not SQL models written to the warehouse")
 
 
 def build_quality_checks(suites: tuple[Suite, ...], models: dict[str, SqlModel]) -> list[dg.AssetChecksDefinition]:

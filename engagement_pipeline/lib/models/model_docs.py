@@ -12,6 +12,9 @@ A column that only shares a stat's name (the `bounces` of one bounce category) i
 Static rules are checked when the docs are loaded (every SQL model documented and every documented
 model a SQL file, the grain equal to the SQL's unique_key, well-formed entries); the columns a model
 produces are only known from the warehouse, so `check_columns` compares a built table with its docs.
+An ephemeral model is documented the same way but without `config.grain` (it has no unique_key: nothing
+is written, so no check could enforce one); it has no table, so each asset that inlines it compares
+its documented columns with those its SQL gives in that run (`check_ephemeral_columns`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from engagement_pipeline.lib.models.sql_models import SQL_ROOT, SqlModel, discover_models
+from engagement_pipeline.lib.models.sql_models import EPHEMERAL_PREFIX, SQL_ROOT, SqlModel, discover_models, render
 from engagement_pipeline.lib.reports.stats import STAT_CATALOG, stat_description
 
 # Warehouse type names (DuckDB, PostgreSQL information_schema.columns.data_type) -> portable names.
@@ -48,6 +51,7 @@ STAT_SELECTIONS = {
 }
 # Only the tests a check enforces: `unique` on a one-column grain is the model's grain check.
 ENFORCED_TESTS = frozenset({"unique"})
+_EPHEMERALS_CHECKED: set[tuple[str, ModelDoc, int]] = set()
 
 
 class ModelDocsError(ValueError):
@@ -66,7 +70,7 @@ class ColumnDoc:
 class ModelDoc:
     name: str
     description: str
-    grain: tuple[str, ...]
+    grain: tuple[str, ...] | None  # None: no config.grain (an ephemeral model)
     columns: tuple[ColumnDoc, ...]
     yaml_path: Path
 
@@ -136,12 +140,12 @@ def _read_model(path: Path, entry: object, number: int) -> ModelDoc:
     if not isinstance(description, str) or not description.strip():
         raise ModelDocsError(f"{shown(path)}: model {name}: needs a 'description' (what a row is, where it comes from)")
     grain = (entry.get("config") or {}).get("grain")
-    if not isinstance(grain, list) or not all(isinstance(column, str) for column in grain):
+    if grain is not None and (not isinstance(grain, list) or not all(isinstance(column, str) for column in grain)):
         raise ModelDocsError(f"{shown(path)}: model {name}: needs 'config: {{grain: [column, ...]}}'")
     columns = entry.get("columns")
     if not isinstance(columns, list) or not columns:
         raise ModelDocsError(f"{shown(path)}: model {name}: needs 'columns' (a list)")
-    doc = ModelDoc(name, " ".join(description.split()), tuple(grain), (), path)
+    doc = ModelDoc(name, " ".join(description.split()), None if grain is None else tuple(grain), (), path)
     read = [column for item in columns for column in _read_column(doc, item)]
     names = [column.name for column in read]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -190,6 +194,15 @@ def _stat_columns(doc: ModelDoc, selection: object) -> list[ColumnDoc]:
 def _check_against_sql(doc: ModelDoc, model: SqlModel) -> None:
     if doc.yaml_path.parent != model.path.parent:
         raise ModelDocsError(f"{doc.where()}: documented outside its layer; move it to a YAML file in {shown(model.path.parent)}")
+    if model.is_ephemeral:
+        if doc.grain is not None:
+            raise ModelDocsError(
+                f"{doc.where()}: an ephemeral model has no config.grain (nothing is written, so no check enforces it); "
+                "state its grain in the description"
+            )
+        return
+    if doc.grain is None:
+        raise ModelDocsError(f"{doc.where()}: needs 'config: {{grain: [column, ...]}}'")
     if doc.grain != model.unique_key:
         raise ModelDocsError(
             f"{doc.where()}: config.grain {list(doc.grain)} differs from unique_key {list(model.unique_key)} in {shown(model.path)}"
@@ -238,3 +251,31 @@ def check_columns(conn: sa.Connection, doc: ModelDoc) -> None:
     problems = column_differences(doc, warehouse_columns(conn, doc.name))
     if problems:
         raise ModelDocsError(f"{doc.where()}: the built table differs from its docs: {'; '.join(problems)}")
+
+
+def ephemeral_columns(conn: sa.Connection, model: SqlModel, params: dict) -> dict[str, str]:
+    """An ephemeral model's columns and portable types as the models that inline it see them (with the
+    run's bound parameters): those of an empty temporary table of its SQL, dropped again."""
+    probe = f"{EPHEMERAL_PREFIX}probe_{model.name}"
+    sql = render(model, conn.dialect.name)
+    conn.execute(sa.text(f"create temporary table {probe} as select * from (\n{sql}\n) as probe where 1 = 0"), params)
+    try:
+        rows = conn.execute(
+            sa.text("select column_name, data_type from information_schema.columns where table_name = :t order by ordinal_position"),
+            {"t": probe},
+        ).fetchall()
+    finally:
+        conn.execute(sa.text(f"drop table {probe}"))
+    return {name: ENGINE_TYPES.get(str(data_type).lower(), str(data_type).lower()) for name, data_type in rows}
+
+
+def check_ephemeral_columns(conn: sa.Connection, doc: ModelDoc, model: SqlModel, params: dict) -> None:
+    """Raise ModelDocsError unless the ephemeral model's SQL gives exactly its documented columns and types
+    (once per warehouse, docs and SQL in a process; an empty probe: the SQL is planned, its rows never read)."""
+    checked = (str(conn.engine.url), doc, hash((model.template, *(e.template for e in model.ephemerals))))
+    if checked in _EPHEMERALS_CHECKED:
+        return
+    problems = column_differences(doc, ephemeral_columns(conn, model, params))
+    if problems:
+        raise ModelDocsError(f"{doc.where()}: the ephemeral model's SQL differs from its docs: {'; '.join(problems)}")
+    _EPHEMERALS_CHECKED.add(checked)

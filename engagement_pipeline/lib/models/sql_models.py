@@ -5,8 +5,12 @@ Jinja2 template: `{{ ref('other') }}` names an upstream model or source table
 (the dependency graph comes from these tokens) and `{{ config(...) }}` declares
 how it is written (`materialized='partitioned'` with `partition_by`, `'table'`,
 or `'view'`: no copy of the rows, for thin layers over a large table, still
-partitioned by `partition_by` for its checks) and its grain (`unique_key`). Window bounds and other values are bound
-parameters (`:start_date`, `:end_date`, end exclusive), never formatted into SQL.
+partitioned by `partition_by` for its checks; or `'ephemeral'`, as in dbt: never
+written, no asset nor grain, its SQL inlined as a CTE `__ephemeral__<name>` into
+each model that refs it, whose dependencies become the ephemeral's own refs) and its
+grain (`unique_key`). Window bounds and other values are bound parameters
+(`:start_date`, `:end_date`, end exclusive; an ephemeral model sees its referencing
+model's), never formatted into SQL.
 A partitioned write deletes the window and inserts it in one transaction, so
 re-running a window never double counts.
 Shared SQL lives as Jinja macros in `dbt_like_sql/macros/` (one file per macro or small family),
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +33,8 @@ SQL_ROOT = Path(__file__).resolve().parents[3] / "dbt_like_sql"
 MACROS_ROOT = SQL_ROOT / "macros"
 _VERIFIED: dict[tuple[str, str, int], list[str]] = {}
 _REF = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
+MATERIALIZATIONS = ("partitioned", "table", "view", "ephemeral")
+EPHEMERAL_PREFIX = "__ephemeral__"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,9 @@ class SqlModel:
     unique_key: tuple[str, ...]
     description: str
     settings: dict = field(default_factory=dict, hash=False, compare=False)
+    # The ephemeral models inlined into this one, each after those it refs (set by discover_models;
+    # `refs` then names their refs instead of them: the asset dependencies).
+    ephemerals: tuple[SqlModel, ...] = field(default=(), hash=False, compare=False)
 
     @property
     def is_partitioned(self) -> bool:
@@ -52,12 +61,18 @@ class SqlModel:
     @property
     def checks_grain(self) -> bool:
         """Whether the grain gets its own uniqueness check: not when `grain_follows_from` names the
-        checked models it is a filter or a one-to-one join of (a check that cannot fail on its own)."""
+        checked models it is a filter or a one-to-one join of (a check that cannot fail on its own).
+        An ephemeral model has no unique_key (load_model refuses one)."""
         return bool(self.unique_key) and not self.settings.get("grain_follows_from")
 
     @property
     def is_view(self) -> bool:
         return self.materialized == "view"
+
+    @property
+    def is_ephemeral(self) -> bool:
+        """Never written and not an asset: inlined into the models that ref it."""
+        return self.materialized == "ephemeral"
 
 
 class SqlModelError(ValueError):
@@ -107,8 +122,13 @@ def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
 
     _environment("duckdb").from_string(text).render(ref=lambda name: name, config=config)
     materialized = captured.get("materialized", "table")
-    if materialized not in ("partitioned", "table", "view"):
-        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table' or 'view'")
+    if materialized not in MATERIALIZATIONS:
+        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table', 'view' or 'ephemeral'")
+    if materialized == "ephemeral" and (captured.get("partition_by") or captured.get("unique_key")):
+        raise SqlModelError(
+            f"{path}: an ephemeral model is never written, so it has no partition_by nor unique_key (no grain check could "
+            "enforce it); state its grain in the header comment, the models that ref it check theirs"
+        )
     if materialized == "table" and captured.get("partition_by"):
         raise SqlModelError(f"{path}: partition_by needs materialized='partitioned' (or 'view')")
     if materialized == "partitioned" and not captured.get("partition_by"):
@@ -136,11 +156,51 @@ def discover_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
         if model.name in models:
             raise SqlModelError(f"{path}: model name {model.name!r} already defined in {models[model.name].path}")
         models[model.name] = model
-    return models
+    resolved: dict[str, SqlModel] = {}
+    for name in models:
+        _resolve_ephemerals(name, models, resolved, ())
+    return resolved
+
+
+def _resolve_ephemerals(name: str, models: dict[str, SqlModel], resolved: dict[str, SqlModel], path: tuple[str, ...]) -> SqlModel:
+    """The model with its ephemeral refs resolved (into `resolved`): `ephemerals`, transitively, each after
+    those it refs, and `refs`, the non-ephemeral refs of the model and of those ephemerals (its asset deps)."""
+    if name in resolved:
+        return resolved[name]
+    model = models[name]
+    if name in path:
+        raise SqlModelError(f"{model.path}: ephemeral models ref each other in a cycle: {' -> '.join((*path, name))}")
+    inlined: dict[str, SqlModel] = {}
+    refs: dict[str, None] = {}
+    for ref in model.refs:
+        upstream = models.get(ref)
+        if upstream is None or not upstream.is_ephemeral:
+            refs[ref] = None
+            continue
+        upstream = _resolve_ephemerals(ref, models, resolved, (*path, name))
+        inlined.update({ephemeral.name: ephemeral for ephemeral in upstream.ephemerals})
+        inlined[ref] = upstream
+        refs.update(dict.fromkeys(upstream.refs))
+    resolved[name] = replace(model, refs=tuple(refs), ephemerals=tuple(inlined.values())) if inlined else model
+    return resolved[name]
 
 
 def render(model: SqlModel, dialect: str) -> str:
-    return _environment(dialect).from_string(model.template).render(ref=lambda name: name, config=lambda **_: "")
+    """The model's SQL for `dialect`; the ephemeral models it refs come first as CTEs, and the model's own
+    SQL (its own `with`) becomes a subquery of them, which both DuckDB and PostgreSQL accept."""
+    env = _environment(dialect)
+    inlined = {ephemeral.name for ephemeral in model.ephemerals}
+
+    def sql_of(current: SqlModel) -> str:
+        def ref(name: str) -> str:
+            return EPHEMERAL_PREFIX + name if name in inlined else name
+
+        return env.from_string(current.template).render(ref=ref, config=lambda **_: "").strip().rstrip(";")
+
+    if not model.ephemerals:
+        return sql_of(model)
+    ctes = ",\n".join(f"{EPHEMERAL_PREFIX}{ephemeral.name} as (\n{sql_of(ephemeral)}\n)" for ephemeral in model.ephemerals)
+    return f"with {ctes}\nselect * from (\n{sql_of(model)}\n) as {EPHEMERAL_PREFIX}model"
 
 
 def _columns(conn: sa.Connection, table: str) -> list[str] | None:
@@ -173,6 +233,8 @@ def run_model_by_day(
 ) -> dict[date | None, int] | None:
     """`run_model`, with the row count of each day of the window (0 for a day without rows; one
     grouped query), or ``{None: rows}`` for a model that is not partitioned."""
+    if model.is_ephemeral:
+        raise SqlModelError(f"{model.name}: an ephemeral model is never written; it is inlined into the models that ref it")
     sql = render(model, conn.dialect.name).strip().rstrip(";")
     params = {**(params or {}), "start_date": start, "end_date": end}
     if conn.dialect.name == "postgresql":
@@ -231,7 +293,7 @@ def _replace_view(conn: sa.Connection, model: SqlModel, sql: str) -> None:
 
 def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dict) -> list[str]:
     """Create the model's table, or recreate it when the model's columns changed (checked once per process)."""
-    verified = (str(conn.engine.url), model.name, hash(model.template))
+    verified = (str(conn.engine.url), model.name, hash((model.template, *(e.template for e in model.ephemerals))))
     if verified in _VERIFIED:
         return _VERIFIED[verified]
     probe = conn.execute(sa.text(f"{select} where 1 = 0"), params)
