@@ -28,9 +28,10 @@ def _options() -> dict:
     }
 
 
-def _read_catalog(warehouse, load_catalog) -> list[CatalogEntry]:
+def _read_catalog(warehouse) -> list[CatalogEntry]:
     """The catalog, without waiting for a DuckDB file another process holds (validation is a quick look)."""
     from engagement_pipeline.lib.platform.warehouse import make_engine
+    from engagement_pipeline.lib.reports.message_catalog import load_catalog
 
     with make_engine(warehouse.url, lock_wait_seconds=0).connect() as conn:
         return load_catalog(conn)
@@ -40,13 +41,12 @@ def _catalog() -> tuple[list[CatalogEntry] | None, str]:
     """The warehouse's message catalog, or None and why it could not be read."""
     from engagement_pipeline.defs.resources import resource
     from engagement_pipeline.lib.platform.warehouse import duckdb_path
-    from engagement_pipeline.lib.reports.message_catalog import load_catalog
 
     with resource("warehouse") as warehouse:
         if warehouse.url.startswith("duckdb:") and not duckdb_path(warehouse.url).is_file():
             return None, "no warehouse yet; message ids and tags not checked"
         try:
-            catalog = _read_catalog(warehouse, load_catalog)
+            catalog = _read_catalog(warehouse)
         except Exception as exc:  # a locked or unreachable warehouse only skips the catalog check
             reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
             return None, f"warehouse not readable ({reason}); message ids and tags not checked"
