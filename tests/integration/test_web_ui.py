@@ -1,16 +1,11 @@
 """The web UI as a user runs it: dagster-webserver + dagster-daemon, GraphQL, and the React app in headless Chromium."""
 
-import base64
-import itertools
-import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,8 +17,8 @@ import requests
 from engagement_pipeline.cli.runner import PipelineOutcome, load_defs, run_job
 from engagement_pipeline.instance.embedded import ensure_embedded_home
 from engagement_pipeline.lib.models.model_docs import load_model_docs
-from tests.conftest import require
 from tests.support.avro_files import currents_key, write_events
+from tests.support.browser import Chromium, chromium_path, wait_for
 from tests.support.s3_server import free_port
 
 pytestmark = [pytest.mark.webui, pytest.mark.timeout(300)]
@@ -50,19 +45,6 @@ COLUMNS = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ..
 RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 MATERIALIZATIONS = """query($key: AssetKeyInput!, $partition: String!) { assetOrError(assetKey: $key) { ... on Asset {
   assetMaterializations(partitions: [$partition]) { runId partition metadataEntries { label ... on IntMetadataEntry { intValue } } } } } }"""
-
-
-def wait_for(what: str, probe: Callable[[], Any], seconds: float, logs: Sequence[Path] = ()) -> Any:
-    """Poll `probe` until it returns something truthy; fail naming `what` (and the server logs) at the deadline."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {p.name}:\n{p.read_text(errors='replace')[-3000:]}" for p in logs if p.exists())
-            pytest.fail(f"{what}: not reached within {seconds:.0f} s\n{tails}")
-        time.sleep(0.5)
 
 
 @contextmanager
@@ -97,80 +79,16 @@ def server_env(home: Path, dagster_home: Path) -> dict[str, str]:
     return env
 
 
-class Chromium:
-    """Headless Chromium driven over the DevTools protocol (navigate, read the page text, screenshot)."""
-
-    def __init__(self, binary: str, profile: Path):
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--window-size=1400,900",
-                "--remote-debugging-port=0",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        port_file = profile / "DevToolsActivePort"
-        port = wait_for("Chromium DevTools port", lambda: port_file.exists() and port_file.read_text().split()[:1], 30)[0]
-        pages = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
-        from websockets.sync.client import connect
-
-        self.ws = connect(next(p for p in pages if p["type"] == "page")["webSocketDebuggerUrl"], max_size=None)
-        self.ids = itertools.count(1)
-
-    def call(self, method: str, **params: Any) -> dict:
-        message_id = next(self.ids)
-        self.ws.send(json.dumps({"id": message_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv(timeout=60))
-            if message.get("id") == message_id:
-                assert "error" not in message, f"{method}: {message['error']}"
-                return message["result"]
-
-    def text(self) -> str:
-        result = self.call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''", returnByValue=True)
-        return result["result"].get("value") or ""
-
-    def open(self, url: str, ready: Callable[[str], Any], seconds: float = 90) -> Any:
-        self.call("Page.navigate", url=url)
-        return wait_for(f"page {url} showing what we expect", lambda: ready(self.text()), seconds)
-
-    def screenshot(self, path: Path) -> Path:
-        # The first visit shows Dagster's newsletter dialog; close it as a user would.
-        self.call(
-            "Runtime.evaluate", expression="[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Skip')?.click()"
-        )
-        wait_for("the newsletter dialog closing", lambda: "Join the Dagster community" not in self.text(), 15)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
-        return path
-
-    def close(self) -> None:
-        self.ws.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+def skip_newsletter_and_screenshot(browser: Chromium, path: Path) -> Path:
+    """The first visit shows Dagster's newsletter dialog; close it as a user would, then take the screenshot."""
+    browser.evaluate("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Skip')?.click()")
+    wait_for("the newsletter dialog closing", lambda: "Join the Dagster community" not in browser.text(), 15)
+    return browser.screenshot(path)
 
 
 @pytest.fixture
 def chromium_binary() -> str:
-    binary = shutil.which("chromium")
-    require(None if binary else "chromium is not installed (apt-get install chromium)")
-    return binary
+    return chromium_path()
 
 
 @pytest.fixture
@@ -248,7 +166,7 @@ def test_web_ui_lists_the_code_location_and_materializes_a_partition(ui_home, ch
                 f"{base}/locations/{LOCATION}/asset-groups/ingest",
                 lambda t: "raw_currents_events" in t and "braze_catalog" in t and "Materialized" in t,
             )
-            lineage = browser.screenshot(ARTIFACTS / "web_ui_ingest_lineage.png")
+            lineage = skip_newsletter_and_screenshot(browser, ARTIFACTS / "web_ui_ingest_lineage.png")
             counts = browser.open(f"{base}/assets/stg_currents__events?view=partitions", lambda t: re.search(r"Materialized \((\d+)\)", t))
             assert int(counts.group(1)) == 1 and "stg_currents__events" in browser.text()
             partitions = browser.screenshot(ARTIFACTS / "web_ui_stg_partitions.png")

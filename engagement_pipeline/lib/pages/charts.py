@@ -1,0 +1,105 @@
+"""Charts for HTML pages, drawn with matplotlib as inline SVG: no script, no network, text kept as text.
+
+``svg.fonttype = none`` keeps labels as ``<text>`` (searchable, selectable, read back by tests);
+ids inside each SVG get a per-chart prefix so several charts on one page never share an id.
+The numbers of every chart are also shown in a table next to it (a chart is never the only place
+a number appears).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+from markupsafe import Markup
+
+WIDTH_PX, HEIGHT_PX, DPI = 720, 260, 100
+PALETTE = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#0a7f8f", "#d4598a", "#57606a")
+_serial = itertools.count(1)
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _figure(height_px: int = HEIGHT_PX):
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
+    FigureCanvasSVG(figure)
+    return figure, figure.add_subplot()
+
+
+def _svg(figure, label: str) -> Markup:
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "engagement", "font.family": "sans-serif"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    prefix = f"c{next(_serial)}-"
+    for old in sorted(set(_ID.findall(text)), key=len, reverse=True):
+        text = text.replace(f'id="{old}"', f'id="{prefix}{old}"').replace(f"#{old})", f"#{prefix}{old})")
+        text = text.replace(f'href="#{old}"', f'href="#{prefix}{old}"')
+    text = text.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" class="chart" ', 1)
+    return Markup(text)
+
+
+def _style(axes, percent: bool) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+    if percent:
+        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    else:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+    axes.grid(axis="y", color="#d0d7de", linewidth=0.6)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=8)
+
+
+def _empty(axes) -> None:
+    axes.set_axis_off()
+    axes.text(0.5, 0.5, "no data", ha="center", va="center", fontsize=13, color="#57606a", transform=axes.transAxes)
+
+
+def time_series_svg(frame: pd.DataFrame, x: str, series: Mapping[str, str], title: str, *, percent: bool = False) -> Markup:
+    """Lines over time: ``frame[x]`` holds instants or dates, ``series`` maps column -> legend label."""
+    figure, axes = _figure()
+    axes.set_title(title, fontsize=11, loc="left")
+    present = {c: label for c, label in series.items() if c in frame and frame[c].notna().any()}
+    if frame.empty or not present:
+        _empty(axes)
+    else:
+        data = frame.assign(**{x: pd.to_datetime(frame[x])}).sort_values(x)
+        marker = 2 if len(data) > 40 else 4
+        for color, (column, label) in zip(itertools.cycle(PALETTE), present.items()):
+            axes.plot(data[x], data[column], marker="o", markersize=marker, linewidth=1.4, color=color, label=label)
+        axes.set_ylim(bottom=0)
+        _style(axes, percent)
+        axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        figure.autofmt_xdate(rotation=0, ha="center")
+    return _svg(figure, title)
+
+
+def bar_svg(labels: Sequence[str], values: Sequence[float], title: str, *, percent: bool = False) -> Markup:
+    """Horizontal bars, one per label, in the given order (largest first reads best)."""
+    height = max(HEIGHT_PX // 2, 40 + 22 * len(labels))
+    figure, axes = _figure(height)
+    axes.set_title(title, fontsize=11, loc="left")
+    if not labels:
+        _empty(axes)
+    else:
+        positions = range(len(labels))[::-1]
+        axes.barh(list(positions), [float(v) for v in values], color=PALETTE[0], height=0.6)
+        axes.set_yticks(list(positions), [str(label) for label in labels], fontsize=8)
+        for y, value in zip(positions, values):
+            text = f"{float(value) * 100:.1f}%" if percent else f"{value:,.0f}"
+            axes.annotate(text, (float(value), y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.tick_params(labelsize=8)
+        axes.grid(axis="x", color="#d0d7de", linewidth=0.6)
+        axes.set_xlim(left=0)
+    return _svg(figure, title)
