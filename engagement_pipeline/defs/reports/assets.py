@@ -16,17 +16,19 @@ DAILY_SOURCES = (
     "int_user_touches__daily",
     "int_push_influenced_opens__daily",
 )
+# What the HTML pages read besides: event-level breakdowns, exact over a local period.
+PAGE_SOURCES = ("int_message_stats__quarter_hourly", "int_events__keyed", "stg_currents__events", "int_email_bounces__classified")
 
 
 @dg.asset(
     partitions_def=report_partitions,
     deps=[
-        *(dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in DAILY_SOURCES),
+        *(dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in (*DAILY_SOURCES, *PAGE_SOURCES)),
         dg.AssetDep("message_catalog"),
         dg.AssetDep("message_components"),
     ],
     group_name="reports",
-    kinds={"csv"},
+    kinds={"csv", "html"},
     owners=["team:data-engineering"],
 )
 def report_files(
@@ -36,13 +38,16 @@ def report_files(
     report_store: StorageLocation,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
-    """The CSV files of one report definition (one partition per file in the definitions folder).
+    """The CSV files (and HTML pages) of one report definition (one partition per file in the definitions folder).
 
     `campaigns.csv` and `canvases.csv` hold the selected stats per period × campaign (or variant)
     × channel and per period × Canvas (or step) × channel, summed from the daily rollups, with
     unique counts recounted over each whole period. They are packed as the definition asks
     (zip, gzip or plain), stored under ENGAGEMENT_REPORTS_URL/<report id>/<run stamp>/ with a
-    link that expires, and recorded in `report_outputs` for email delivery. In a delivery run
+    link that expires, and recorded in `report_outputs` for email delivery. With `formats: [csv, html]`
+    each campaign and Canvas also gets a self-contained HTML page (delivery summary, breakdowns by
+    bounce type, domain, link, platform and error, activity over time, variants side by side)
+    stored beside the CSVs. In a delivery run
     launched without a due time the period is that of the report's current due time. An invalid
     definition, or one whose messages are not in the catalog, fails the run with its errors."""
     report_id = context.partition_key
@@ -53,7 +58,16 @@ def report_files(
         start, end = config.dates()
         store = report_store.store()
         due_at = config.due_at_utc() or delivery_as_of(defn, context.run, context.instance)
-        report = generate_report(defn, warehouse.engine, store, run_id=context.run.run_id, due_at=due_at, start=start, end=end)
+        report = generate_report(
+            defn,
+            warehouse.engine,
+            store,
+            run_id=context.run.run_id,
+            due_at=due_at,
+            start=start,
+            end=end,
+            count_bot_clicks=settings.count_bot_clicks,
+        )
     except (ReportDefinitionError, ReportRunError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     for item in report.output.files:

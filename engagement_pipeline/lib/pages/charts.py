@@ -60,6 +60,20 @@ def _style(axes, percent: bool) -> None:
     axes.tick_params(labelsize=8)
 
 
+def _value_axis(axes, percent: bool) -> None:
+    """The x axis of horizontal bars: from 0, whole numbers for counts (no 0.5 of a click)."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    if percent:
+        axes.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=8)
+    axes.grid(axis="x", color="#d0d7de", linewidth=0.6)
+    axes.set_xlim(left=0)
+
+
 def _empty(axes) -> None:
     axes.set_axis_off()
     axes.text(0.5, 0.5, "no data", ha="center", va="center", fontsize=13, color="#57606a", transform=axes.transAxes)
@@ -98,8 +112,55 @@ def bar_svg(labels: Sequence[str], values: Sequence[float], title: str, *, perce
         for y, value in zip(positions, values):
             text = f"{float(value) * 100:.1f}%" if percent else f"{value:,.0f}"
             axes.annotate(text, (float(value), y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
-        axes.spines[["top", "right"]].set_visible(False)
-        axes.tick_params(labelsize=8)
-        axes.grid(axis="x", color="#d0d7de", linewidth=0.6)
-        axes.set_xlim(left=0)
+        _value_axis(axes, percent)
+    return _svg(figure, title)
+
+
+def stacked_bar_svg(labels: Sequence[str], parts: Mapping[str, Sequence[float]], title: str) -> Markup:
+    """Horizontal bars, one per label, each split into ``parts`` (legend label -> one value per label)."""
+    height = max(HEIGHT_PX // 2, 50 + 22 * len(labels))
+    figure, axes = _figure(height)
+    axes.set_title(title, fontsize=11, loc="left")
+    if not labels:
+        _empty(axes)
+        return _svg(figure, title)
+    positions = list(range(len(labels))[::-1])
+    left = [0.0] * len(labels)
+    for color, (name, values) in zip(itertools.cycle(PALETTE), parts.items()):
+        widths = [float(v) for v in values]
+        axes.barh(positions, widths, left=left, color=color, height=0.6, label=name)
+        left = [a + b for a, b in zip(left, widths)]
+    for y, total in zip(positions, left):
+        axes.annotate(f"{total:,.0f}", (total, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    axes.set_yticks(positions, [str(label) for label in labels], fontsize=8)
+    _value_axis(axes, False)
+    axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _svg(figure, title)
+
+
+def columns_svg(frame: pd.DataFrame, x: str, series: Mapping[str, str], title: str, *, hourly: bool = False) -> Markup:
+    """Vertical bars over time, the ``series`` columns stacked: one bar per hour (or day) of ``frame[x]``."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    figure, axes = _figure()
+    axes.set_title(title, fontsize=11, loc="left")
+    present = {c: label for c, label in series.items() if c in frame}
+    if frame.empty or not present or not frame[list(present)].to_numpy().any():
+        _empty(axes)
+        return _svg(figure, title)
+    when = pd.to_datetime(frame[x])
+    if when.dt.tz is not None:  # matplotlib draws wall times: keep the local clock, drop the zone
+        when = when.dt.tz_localize(None)
+    width = (1 / 24 if hourly else 1) * 0.8
+    bottom = [0.0] * len(frame)
+    for color, (column, label) in zip(itertools.cycle(PALETTE), present.items()):
+        values = [float(v) for v in frame[column]]
+        axes.bar(when, values, width=width, bottom=bottom, color=color, label=label, align="edge" if hourly else "center")
+        bottom = [a + b for a, b in zip(bottom, values)]
+    locator = AutoDateLocator(maxticks=10)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.set_ylim(bottom=0)
+    _style(axes, False)
+    axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure, title)

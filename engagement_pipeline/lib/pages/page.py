@@ -31,6 +31,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["count"] = format_count
     env.filters["percent"] = format_percent
+    env.filters["raw"] = format_raw
     return env
 
 
@@ -51,6 +52,15 @@ def format_percent(value: Any, digits: int = 1) -> str:
     if value is None or value != value:
         return "–"
     return f"{float(value) * 100:.{digits}f}%"
+
+
+def format_raw(value: Any) -> str:
+    """A number as the report CSVs write it, for ``data-value`` attributes: 1234 -> '1234', 2/3 -> '0.666667'."""
+    if value is None or value != value:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") if value else "0"
+    return str(int(value))
 
 
 def external_urls(html: str) -> list[str]:

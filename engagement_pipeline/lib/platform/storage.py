@@ -21,6 +21,8 @@ MULTIPART_THRESHOLD = 8 * 1024 * 1024
 # What S3 can sign: a SigV4 presigned URL lives from 1 second to 7 days.
 MIN_LINK_EXPIRY = timedelta(seconds=1)
 MAX_LINK_EXPIRY = timedelta(days=7)
+# Stored with its type, so that a link to it opens in the browser (S3's default, binary/octet-stream, downloads).
+CONTENT_TYPES = {".html": "text/html; charset=utf-8"}
 
 
 def check_link_expiry(expires_in: timedelta) -> int:
@@ -100,12 +102,15 @@ class ObjectStore:
         return (self.root / key).read_bytes()
 
     def write_file(self, key: str, source: Path) -> None:
-        """Store a local file; S3 uploads above 8 MiB are multipart; local writes are atomic."""
+        """Store a local file; S3 uploads above 8 MiB are multipart, an HTML page gets Content-Type
+        text/html (``CONTENT_TYPES``); local writes are atomic."""
         if self.is_s3:
             from boto3.s3.transfer import TransferConfig
 
             config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
-            self._client().upload_file(str(source), self.bucket, self._s3_key(key), Config=config)
+            content_type = CONTENT_TYPES.get(Path(key).suffix)
+            extra = {"ExtraArgs": {"ContentType": content_type}} if content_type else {}
+            self._client().upload_file(str(source), self.bucket, self._s3_key(key), Config=config, **extra)
             return
         target = self.root / key
         target.parent.mkdir(parents=True, exist_ok=True)

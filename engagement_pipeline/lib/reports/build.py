@@ -17,8 +17,9 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.reports.message_catalog import load_catalog
-from engagement_pipeline.lib.reports.names import load_names
+from engagement_pipeline.lib.reports.names import Names, load_names
 from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
+from engagement_pipeline.lib.reports.pages import RenderedPage, build_pages
 from engagement_pipeline.lib.reports.periods import Period, resolve_time_frame, split_periods, utc_partitions
 from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, query_stats
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
@@ -39,6 +40,8 @@ class GeneratedReport:
     timezone: str = "UTC"
     utc_days: tuple[date, ...] = ()
     """The UTC days (pipeline partitions) the report read: its local days overlap them."""
+    pages: tuple[RenderedPage, ...] = ()
+    """The HTML pages (``formats`` with ``html``): one per campaign and Canvas with events in the time frame."""
 
 
 def run_stamp(moment: datetime) -> str:
@@ -59,8 +62,9 @@ def time_frame(
     return first, last
 
 
-def _tables(conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, periods: list[Period]) -> list[ReportTable]:
-    names = load_names(conn, selection.entries)
+def _tables(
+    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, periods: list[Period], names: Names
+) -> list[ReportTable]:
     tables = []
     wanted: list[tuple[MessageKind, tuple[str, ...], str]] = [
         ("campaign", selection.campaign_ids, defn.campaign_level),
@@ -87,15 +91,23 @@ def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, utc_days: tupl
         )
 
 
-def _store(store: ObjectStore, defn: ReportDefinition, tables: list[ReportTable], folder: str) -> tuple[ReportFile, ...]:
+def _store(
+    store: ObjectStore, defn: ReportDefinition, tables: list[ReportTable], pages: list[RenderedPage], folder: str
+) -> tuple[ReportFile, ...]:
+    files = []
     with tempfile.TemporaryDirectory(prefix=f"report-{defn.report_id}-") as tmp:
-        packed = pack(tables, Path(tmp), delimiter=defn.delimiter, compression=defn.compression, archive=defn.report_id)
-        files = []
+        packed = pack(tables, Path(tmp), delimiter=defn.delimiter, compression=defn.compression, archive=defn.report_id) if tables else []
         for item in packed:
             key = f"{folder}/{item.path.name}"
             store.write_file(key, item.path)
             url = store.link(key, defn.link_expiry)
             files.append(ReportFile(item.path.name, key, url, item.path.stat().st_size, item.rows))
+        for page in pages:
+            path = Path(tmp) / page.file_name
+            path.write_text(page.html, encoding="utf-8")
+            key = f"{folder}/{page.file_name}"
+            store.write_file(key, path)
+            files.append(ReportFile(page.file_name, key, store.link(key, defn.link_expiry), path.stat().st_size, 0, page.title))
     return tuple(files)
 
 
@@ -109,9 +121,12 @@ def generate_report(
     due_at: datetime | None = None,
     start: date | None = None,
     end: date | None = None,
+    count_bot_clicks: bool = False,
 ) -> GeneratedReport:
     """Render ``defn`` as of ``due_at`` (else now), store its files, record them in ``report_outputs``.
 
+    ``formats`` decides the files: the CSVs (packed), and with ``html`` a page per campaign and Canvas
+    (``count_bot_clicks`` as the pipeline's setting, for the pages' event-level click breakdowns).
     Raises ``ReportDefinitionError`` when the selection names unknown messages or matches none.
     """
     generated_at = datetime.now(UTC)
@@ -122,8 +137,13 @@ def generate_report(
         periods = split_periods(first, last, defn.interval)
         utc_days = tuple(utc_partitions(first, last, defn.timezone))
         _refuse_old_days(conn, defn, utc_days)
-        tables = _tables(conn, defn, selection, periods)
-    files = _store(store, defn, tables, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
+        names = load_names(conn, selection.entries)
+        tables = _tables(conn, defn, selection, periods, names)
+        pages = []
+        if "html" in defn.formats:
+            pages = build_pages(conn, defn, selection, first, last, names, generated_at=generated_at, count_bot_clicks=count_bot_clicks)
+    stored = tables if "csv" in defn.formats else []
+    files = _store(store, defn, stored, pages, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
     output = ReportOutput(
         report_id=defn.report_id,
         run_id=run_id,
@@ -137,4 +157,4 @@ def generate_report(
     )
     with engine.begin() as conn:
         record_output(conn, output)
-    return GeneratedReport(output, tuple(tables), selection, tuple(periods), defn.timezone, utc_days)
+    return GeneratedReport(output, tuple(stored), selection, tuple(periods), defn.timezone, utc_days, tuple(pages))

@@ -1,7 +1,8 @@
 """The `report_outputs` table: one row per rendered report, read by email delivery to send the links.
 
-Timestamps are naive UTC. ``files`` is JSON text: a list of ``{name, key, url, size_bytes, rows}``
-where ``key`` is relative to ENGAGEMENT_REPORTS_URL and ``url`` is the link to send.
+Timestamps are naive UTC. ``files`` is JSON text: a list of ``{name, key, url, size_bytes, rows, title}``
+where ``key`` is relative to ENGAGEMENT_REPORTS_URL, ``url`` is the link to send and ``title`` names
+an HTML page (empty for a CSV file; rows written before pages existed have no ``title``).
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ create table if not exists report_outputs (
 
 @dataclass(frozen=True)
 class ReportFile:
-    """One stored file of a report: its name, key under the report store, link, size and data rows."""
+    """One stored file of a report: its name, key under the report store, link, size and data rows
+    (0 for an HTML page), and for a page the title people see ("Campaign report: Black Friday")."""
 
     name: str
     key: str
     url: str
     size_bytes: int
     rows: int
+    title: str = ""
 
 
 @dataclass(frozen=True)

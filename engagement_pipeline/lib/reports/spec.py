@@ -24,6 +24,7 @@ from engagement_pipeline.lib.reports.spec_schema import (
     DefinitionIn,
     Every,
     Interval,
+    OutputFormat,
     Schedule,
     TimeFrame,
     check_timezone,
@@ -79,6 +80,7 @@ class ReportDefinition(BaseModel):
     recipients: tuple[str, ...] = ()
     schedule: Schedule = Schedule(send="immediately")
     link_expiry: timedelta = timedelta(hours=1)
+    formats: tuple[OutputFormat, ...] = ("csv",)
     source_path: Path | None = None
     content_hash: str = ""
 
@@ -110,6 +112,7 @@ def _normalise(raw: DefinitionIn, report_id: str, timezone: str, path: Path, dig
         recipients=_unique(raw.recipients, str.casefold),
         schedule=raw.schedule,
         link_expiry=raw.link_expiry,
+        formats=tuple(raw.formats),
         source_path=path,
         content_hash=digest,
     )

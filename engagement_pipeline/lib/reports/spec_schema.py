@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     PlainValidator,
     ValidationInfo,
@@ -163,6 +164,19 @@ def _days_window(value: int) -> int:
 def _non_empty_list(value: list[Any]) -> list[Any]:
     if not value:
         raise ValueError("is an empty list; expected at least one entry (or leave the key out)")
+    return value
+
+
+def _format_list(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise ValueError(f"got {value!r}; expected a list of formats such as [csv, html]")
+    return value
+
+
+def _no_repeats(value: list[str]) -> list[str]:
+    repeated = sorted({v for v in value if value.count(v) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once; expected each format once")
     return value
 
 
@@ -311,6 +325,9 @@ class Schedule(_Block):
         return getattr(self.every, self.unit) if self.every and self.unit else 0
 
 
+OutputFormat = Literal["csv", "html"]
+
+
 class DefinitionIn(_Block):
     name: Text
     messages: MessagesIn
@@ -324,3 +341,6 @@ class DefinitionIn(_Block):
     recipients: Annotated[list[Recipient], AfterValidator(_non_empty_list)]
     schedule: Schedule = Schedule(send="immediately")
     link_expiry: LinkExpiry = timedelta(hours=1)
+    formats: Annotated[list[OutputFormat], BeforeValidator(_format_list), AfterValidator(_non_empty_list), AfterValidator(_no_repeats)] = [
+        "csv"
+    ]
