@@ -129,6 +129,7 @@ def _deliver_each(defs, inst, engine, good, now, echo: Callable[[str], None]) ->
         if record is None:
             lines.append(f"{defn.report_id}: not delivered ({(outcome.error or 'run failed').splitlines()[0]})")
             continue
-        lines.extend(f"{defn.report_id}: {link['url']}" for link in record.links)
+        # an HTML page (`formats: [csv, html]`) shows under its title: "Campaign report: <name>"
+        lines.extend(f"{defn.report_id}: {link['title'] + ': ' if link.get('title') else ''}{link['url']}" for link in record.links)
         lines.append(f"{defn.report_id}: email {record.status} to {', '.join(record.recipients)}")
     return lines

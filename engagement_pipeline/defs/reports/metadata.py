@@ -1,8 +1,9 @@
-"""Dagster metadata of a rendered report: links, files, row counts, period and a preview of each CSV."""
+"""Dagster metadata of a rendered report: links, files, row counts, period, a preview of each CSV, its pages."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import dagster as dg
 
@@ -30,6 +31,15 @@ def _days(report: GeneratedReport) -> str:
     return f"{days[0].isoformat()} .. {days[-1].isoformat()} ({len(days)} UTC days)" if days else "none"
 
 
+def _pages(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMetadataValue]:
+    """A table of the HTML pages (title, link, file), when the report has any."""
+    pages = [f for f in report.output.files if f.title]
+    if not pages:
+        return {}
+    rows = [f"| [{f.title}]({f.url if is_s3 else Path(f.url).as_uri()}) | {f.name} |" for f in pages]
+    return {"pages": dg.MetadataValue.md("\n".join(["| page | file |", "|---|---|", *rows]))}
+
+
 def report_metadata(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMetadataValue]:
     output = report.output
     metadata: dict[str, dg.RawMetadataValue] = {}
@@ -46,5 +56,5 @@ def report_metadata(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMet
         "messages": len(report.selection.entries),
         "expires_at": output.expires_at.isoformat(),
         "preview": dg.MetadataValue.md("\n\n".join(_preview(t) for t in report.tables) or "_no files_"),
-    }
+    } | _pages(report, is_s3)
     return metadata

@@ -180,7 +180,10 @@ def deliver(
         prior = _prior(engine, due.key)
         if prior is not None and prior.status == "sent":
             return _already_sent(prior, log)
-    links = tuple({"name": f.name, "url": f.url, "expires_at": output.expires_at.isoformat()} for f in output.files)
+    links = tuple(
+        {"name": f.name, "url": f.url, "expires_at": output.expires_at.isoformat(), **({"title": f.title} if f.title else {})}
+        for f in output.files
+    )
     earlier = prior.attempts if prior is not None and prior.status in ("failed", "retrying") else 0
     record = DeliveryRecord(
         due.key,

@@ -43,12 +43,14 @@ _EMPTY = "–"
 
 @dataclass(frozen=True)
 class ReportLink:
-    """One report file offered in the email: a download link and, for presigned URLs, its expiry."""
+    """One report file offered in the email: a download link and, for presigned URLs, its expiry;
+    ``title`` names an HTML page ("Campaign report: Black Friday"), empty for a CSV file."""
 
     file_name: str
     url: str
     expires_at: datetime | None
     size_bytes: int
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,7 @@ def render_report_email(
         "links": [
             {
                 "file_name": link.file_name,
+                "title": link.title,
                 "url": link_href(link.url),
                 "size": format_size(link.size_bytes),
                 "expiry": expiry_label(link),

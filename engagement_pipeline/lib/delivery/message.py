@@ -17,9 +17,10 @@ from engagement_pipeline.lib.reports.spec import ReportDefinition, ReportDefinit
 
 
 def report_links(output: ReportOutput) -> list[ReportLink]:
-    """One link per file, each with the output's expiry (a local file shows it too, as an S3 link would)."""
+    """One link per file (an HTML page under its title), each with the output's expiry (a local file
+    shows it too, as an S3 link would)."""
     expires = output.expires_at.replace(tzinfo=UTC) if output.expires_at.tzinfo is None else output.expires_at
-    return [ReportLink(f.name, f.url, expires, f.size_bytes) for f in output.files]
+    return [ReportLink(f.name, f.url, expires, f.size_bytes, f.title) for f in output.files]
 
 
 def _selection(conn: sa.Connection, defn: ReportDefinition) -> ResolvedSelection:
