@@ -175,7 +175,17 @@ INVALID = [
         "not a day of the calendar",
     ),
     ("date-not-a-date", _yaml() + "time_frame: {start: 20261001, end: 2026-10-31}\n", "time_frame.start", "expected a date YYYY-MM-DD"),
+    ("format-unknown", _yaml() + "formats: [csv, pdf]\n", "formats[1]", "got 'pdf'; expected 'csv' or 'html'"),
+    ("format-not-a-list", _yaml() + "formats: html\n", "formats", "got 'html'; expected a list of formats such as [csv, html]"),
+    ("format-empty", _yaml() + "formats: []\n", "formats", "is an empty list; expected at least one entry"),
+    ("format-twice", _yaml() + "formats: [html, csv, html]\n", "formats", "lists html more than once; expected each format once"),
+    ("format-misspelt-key", _yaml() + "format: [csv, html]\n", "format", "unknown key; expected one of"),
 ]
+
+
+@pytest.mark.parametrize(("line", "formats"), [("", ("csv",)), ("formats: [csv, html]", ("csv", "html")), ("formats: [html]", ("html",))])
+def test_formats_default_to_csv_only(tmp_path: Path, line: str, formats: tuple[str, ...]) -> None:
+    assert load_definition(_write(tmp_path, _yaml() + line + "\n")).formats == formats
 
 
 @pytest.mark.parametrize(("text", "field", "fragment"), [case[1:] for case in INVALID], ids=[case[0] for case in INVALID])

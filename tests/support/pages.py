@@ -11,7 +11,9 @@ and a rejection), "In-app banner", and the Canvas "Onboarding" (an email step an
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.support import event, load_events, materialize_days
@@ -25,6 +27,7 @@ DEFINITION = f"""name: Autumn pages
 messages:
   campaigns: [c_mail, c_push, c_sms, c_iam]
   canvases: [cv_onb]
+level: {{campaigns: campaign, canvases: canvas}}
 time_frame: {{start: {PERIOD[0]}, end: {PERIOD[1]}}}
 interval: total
 timezone: {TIMEZONE}
@@ -127,3 +130,73 @@ def build_page_workspace(url: str, home: Path) -> None:
         listed = [{"id": i, "name": n, "tags": ["autumn"], "last_edited": "2026-09-01T00:00:00+00:00"} for i, n in items]
         (folder / file_name).write_text(json.dumps({key: listed, "message": "success"}))
     materialize_days(url, home, *UTC_DAYS)
+
+
+@dataclass
+class PageView:
+    """What a reader of a page sees, by the page's data attributes: tiles by (channel, stat) and table
+    cells by table id, row key and column (``data-value`` for numbers, the text otherwise)."""
+
+    tiles: dict[tuple[str, str], str] = field(default_factory=dict)
+    tables: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    channels: list[str] = field(default_factory=list)
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = PageView()
+        self.channel: str | None = None
+        self.table: dict | None = None
+        self.row: dict | None = None
+        self.cell: str | None = None
+        self.value: str | None = None
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "section" and "data-channel" in a:
+            self.channel = a["data-channel"]
+            self.view.channels.append(a["data-channel"])
+        elif tag == "div" and "data-stat" in a:
+            self.view.tiles[(self.channel, a["data-stat"])] = a["data-value"]
+        elif tag == "table" and "id" in a:
+            self.table = self.view.tables.setdefault(a["id"], {})
+        elif tag == "tr" and self.table is not None and "data-key" in a:
+            self.row = self.table.setdefault(a["data-key"], {})
+        elif tag == "td" and self.row is not None:
+            self.cell, self.value, self.text = a["data-col"], a.get("data-value"), ""
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self.cell is not None and self.row is not None:
+            self.row[self.cell] = self.value if self.value is not None else self.text.strip()
+            self.cell = None
+        elif tag == "table":
+            self.table = self.row = None
+
+
+def read_page(html: str) -> PageView:
+    reader = _Reader()
+    reader.feed(html)
+    return reader.view
+
+
+def render_with_pages(url: str, home: Path, text: str, report_id: str) -> tuple:
+    """Render a definition given as YAML into ``home/reports``: (report, {csv name: rows}, {page file: html})."""
+    from datetime import UTC, datetime
+
+    from engagement_pipeline.lib.platform.storage import ObjectStore
+    from engagement_pipeline.lib.platform.warehouse import make_engine
+    from engagement_pipeline.lib.reports.build import generate_report
+    from tests.support.reports import definition, read_files
+
+    (home / "defs").mkdir(exist_ok=True)
+    defn = definition(text, home / "defs", report_id)
+    store = ObjectStore(str(home / "reports"))
+    report = generate_report(defn, make_engine(url), store, run_id=f"run-{report_id}", as_of=datetime(2026, 11, 13, tzinfo=UTC))
+    pages = {f.name: store.read(f.key).decode() for f in report.output.files if f.name.endswith(".html")}
+    return report, read_files(store, report), pages

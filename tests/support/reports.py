@@ -129,6 +129,8 @@ def render(
 def read_files(store: ObjectStore, report: GeneratedReport, delimiter: str = ",") -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {}
     for item in report.output.files:
+        if item.name.endswith(".html"):
+            continue
         for name, text in unpack(item.name, store.read(item.key)).items():
             tables[name] = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
     return tables
