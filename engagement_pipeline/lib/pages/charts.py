@@ -159,7 +159,7 @@ def columns_svg(frame: pd.DataFrame, x: str, series: Mapping[str, str], title: s
         bottom = [a + b for a, b in zip(bottom, values)]
     locator = AutoDateLocator(maxticks=10)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
     axes.set_ylim(bottom=0)
     _style(axes, False)
     axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))

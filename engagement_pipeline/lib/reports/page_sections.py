@@ -9,9 +9,10 @@ page adds ``other_opens`` (opens − machine_opens) and shows ``click_to_open_ra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
+from markupsafe import Markup
 
 from engagement_pipeline.lib.models.bounce_categories import BOUNCE_CATEGORIES
 from engagement_pipeline.lib.pages.charts import bar_svg, columns_svg, stacked_bar_svg, time_series_svg
@@ -24,7 +25,7 @@ LABELS = {
     "delivered": "Delivered",
     "bounces": "Bounces",
     "soft_bounces": "Soft bounces",
-    "delivery_rate": "Success rate",
+    "delivery_rate": "Delivery rate",
     "opens": "Opens",
     "unique_opens": "Unique opens",
     "clicks": "Clicks",
@@ -99,14 +100,20 @@ OVER_TIME = {
     "webhook": {"sent": "Sent", "errors": "Errors"},
     "whatsapp": {"sent": "Sent", "delivered": "Delivered"},
 }
+TOP_DOMAINS = 20
 CATEGORY_NAMES = {c: c.replace("_", " ").capitalize() for c in BOUNCE_CATEGORIES}
+
+
+def _drawn(values: Sequence, draw: Callable[[], Markup]) -> Markup | None:
+    """The chart ``draw()`` makes, or None when ``values`` are all empty or 0 (the page then shows its table or a note)."""
+    return draw() if any(values) else None
 
 
 def _is_rate(stat: str) -> bool:
     return stat.endswith("_rate")
 
 
-EMAIL_LABELS = {"bounces": "Hard bounces"}
+EMAIL_LABELS = {"bounces": "Hard bounces", "delivery_rate": "Success rate"}
 
 
 def label(stat: str, channel: str) -> str:
@@ -171,6 +178,7 @@ def email(page: PageData) -> dict:
         for r in sorted(bounces, key=lambda r: (r["bounce_type"], -r["bounces"], r["bounce_category"]))
     ]
     domains = sorted(page.rows("domains"), key=lambda r: (-(r["bounces"] + r["soft_bounces"]), -r["sent"], r["email_domain"]))
+    failing = [d for d in domains if d["bounces"] + d["soft_bounces"]][:10]
     links = top_links(page)
     time = over_time(page, "email")
     return {
@@ -179,31 +187,44 @@ def email(page: PageData) -> dict:
         "opens_split": tiles(
             ("machine_opens", "other_opens"), {"machine_opens": totals.get("machine_opens"), "other_opens": other}, "email"
         ),
-        "opens_chart": bar_svg(
-            ["Machine opens", "Other opens"], [totals.get("machine_opens") or 0, other or 0], "Machine opens vs other opens"
+        "opens_chart": _drawn(
+            [totals.get("opens")],
+            lambda: bar_svg(
+                ["Machine opens", "Other opens"], [totals.get("machine_opens") or 0, other or 0], "Machine opens vs other opens"
+            ),
         ),
         "bounce_rows": bounce_rows,
-        "bounce_chart": stacked_bar_svg(
-            [CATEGORY_NAMES[c] for c in categories],
-            {"Hard": [per.get(("hard", c), 0) for c in categories], "Soft": [per.get(("soft", c), 0) for c in categories]},
-            "Non-deliverables by type",
+        "bounce_chart": _drawn(
+            categories,
+            lambda: stacked_bar_svg(
+                [CATEGORY_NAMES[c] for c in categories],
+                {"Hard": [per.get(("hard", c), 0) for c in categories], "Soft": [per.get(("soft", c), 0) for c in categories]},
+                "Non-deliverables by type",
+            ),
         ),
-        "domain_rows": domains,
-        "domain_chart": stacked_bar_svg(
-            [d["email_domain"] for d in domains[:10] if d["bounces"] + d["soft_bounces"]],
-            {
-                "Hard": [d["bounces"] for d in domains[:10] if d["bounces"] + d["soft_bounces"]],
-                "Soft": [d["soft_bounces"] for d in domains[:10] if d["bounces"] + d["soft_bounces"]],
-            },
-            "Non-deliverables by recipient domain",
+        "domain_rows": domains[:TOP_DOMAINS],
+        "domains_left_out": max(0, len(domains) - TOP_DOMAINS),
+        "domain_chart": _drawn(
+            failing,
+            lambda: stacked_bar_svg(
+                [d["email_domain"] for d in failing],
+                {"Hard": [d["bounces"] for d in failing], "Soft": [d["soft_bounces"] for d in failing]},
+                "Non-deliverables by recipient domain (top 10)",
+            ),
         ),
         "link_rows": links,
-        "link_chart": bar_svg([r["link_alias"] or r["url"] for r in links], [r["clicks"] for r in links], "Clicks per link (top 10)"),
-        "time": time,
-        "click_chart": columns_svg(
-            time["frame"], "bucket", {"clicks": "Clicks"}, "Click distribution over time", hourly=page.window.hourly
+        "link_chart": _drawn(
+            links, lambda: bar_svg([r["link_alias"] or r["url"] for r in links], [r["clicks"] for r in links], "Clicks per link (top 10)")
         ),
-        "activity_chart": time_series_svg(time["frame"], "bucket", OVER_TIME["email"], "User activity: opens and clicks"),
+        "time": time,
+        "click_chart": _drawn(
+            time["frame"]["clicks"].tolist(),
+            lambda: columns_svg(time["frame"], "bucket", {"clicks": "Clicks"}, "Click distribution over time", hourly=page.window.hourly),
+        ),
+        "activity_chart": _drawn(
+            [*time["frame"]["opens"], *time["frame"]["clicks"]],
+            lambda: time_series_svg(time["frame"], "bucket", OVER_TIME["email"], "User activity: opens and clicks"),
+        ),
         "variants": variants(page, "email"),
     }
 
@@ -215,18 +236,26 @@ def other_channel(page: PageData, channel: str) -> dict:
     section = {
         "tiles": tiles(HEADLINE[channel], totals, channel),
         "time": time,
-        "time_chart": time_series_svg(time["frame"], "bucket", OVER_TIME[channel], f"{CHANNEL_NAMES[channel]} activity over time"),
+        "time_chart": _drawn(
+            time["frame"][list(OVER_TIME[channel])].to_numpy().ravel().tolist(),
+            lambda: time_series_svg(time["frame"], "bucket", OVER_TIME[channel], f"{CHANNEL_NAMES[channel]} activity over time"),
+        ),
         "variants": variants(page, channel),
     }
     if channel in ("push", "web_push"):
         platforms = sorted(page.rows("platforms", channel=channel), key=lambda r: (-r["sent"], r["platform"]))
         section["platform_rows"] = platforms
-        section["platform_chart"] = bar_svg([r["platform"] for r in platforms], [r["sent"] for r in platforms], "Sent by platform")
+        section["platform_chart"] = _drawn(
+            platforms, lambda: bar_svg([r["platform"] for r in platforms], [r["sent"] for r in platforms], "Sent by platform")
+        )
     if channel in ("sms", "webhook", "whatsapp"):
         errors = sorted(page.rows("errors", channel=channel), key=lambda r: (-r["events"], r["error_type"], r["error_code"]))
         names = {"rejection": "Rejection", "delivery_failure": "Delivery failure", "failure": "Failure"}
         section["error_rows"] = [r | {"type": names[r["error_type"]], "key": f"{r['error_type']}:{r['error_code']}"} for r in errors]
-        section["error_chart"] = bar_svg(
-            [f"{names[r['error_type']]} {r['error_code']}" for r in errors], [r["events"] for r in errors], "Errors by reason"
+        section["error_chart"] = _drawn(
+            errors,
+            lambda: bar_svg(
+                [f"{names[r['error_type']]} {r['error_code']}" for r in errors], [r["events"] for r in errors], "Errors by reason"
+            ),
         )
     return section
