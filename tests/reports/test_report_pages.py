@@ -229,3 +229,28 @@ def test_report_show_prints_the_latest_pages_or_says_why_there_are_none(workspac
     assert none.exit_code == 1 and "wrote no HTML page; expected `formats: [csv, html]`" in none.output
     never = runner.invoke(app, ["report", "show", "never_run"])
     assert never.exit_code == 1 and "not rendered yet" in never.output
+
+
+def test_pages_on_s3_open_in_the_browser_through_their_link(workspace, s3_server):
+    from datetime import UTC, datetime
+
+    import requests
+
+    from engagement_pipeline.lib.platform.storage import ObjectStore
+    from engagement_pipeline.lib.platform.warehouse import make_engine
+    from engagement_pipeline.lib.reports.build import generate_report
+    from tests.support.reports import definition
+
+    url, home = workspace
+    store = ObjectStore(f"s3://{s3_server.new_bucket()}/engagement", endpoint_url=s3_server.endpoint_url)
+    text = DEFINITION.replace("campaigns: [c_mail, c_push, c_sms, c_iam]", "campaigns: [c_mail]").replace("  canvases: [cv_onb]\n", "")
+    due = datetime(2026, 11, 12, 8, 0, tzinfo=UTC)
+    (home / "defs").mkdir(exist_ok=True)
+    report = generate_report(definition(text, home / "defs", "s3_pages"), make_engine(url), store, run_id="s3-run", due_at=due)
+    page = next(f for f in report.output.files if f.name == "campaign-c_mail.html")
+    assert page.key == "s3_pages/20261112T080000Z/campaign-c_mail.html" and "X-Amz-Signature=" in page.url
+    response = requests.get(page.url, timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<title>Campaign report: Autumn sale</title>" in response.text
+    csv = next(f for f in report.output.files if f.name == "campaigns.csv")
+    assert requests.get(csv.url, timeout=30).headers["Content-Type"] != "text/html; charset=utf-8"
