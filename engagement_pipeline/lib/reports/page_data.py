@@ -77,7 +77,10 @@ def _stats_of(kind: MessageKind, channel: str) -> list[str]:
     return stats_for_channels([channel], kind) if channel in CHANNELS else []
 
 
-def _headlines(conn, kind: MessageKind, level: str, ids, window: Window, channels) -> pd.DataFrame:
+def _headlines(
+    conn: sa.Connection, kind: MessageKind, level: str, ids: Sequence[str], window: Window, channels: Sequence[str]
+) -> pd.DataFrame:
+    """The report query's rows (message, or variant / step, × channel) for the whole window as one period."""
     stats = base_stats_needed(stats_for_channels(channels, kind), channels)
     frame = query_stats(conn, LEVELS[(kind, level)], ids, [Period(window.first, window.last)], stats, window.timezone)
     return frame[frame["channel"].isin(CHANNELS)]
