@@ -74,6 +74,16 @@ def _value_axis(axes, percent: bool) -> None:
     axes.set_xlim(left=0)
 
 
+def _date_axis(axes) -> None:
+    """Dates and hours that never overlap: at most ~10 ticks, each label as short as its neighbours allow."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=10)
+    axes.xaxis.set_major_locator(locator)
+    formats = ["%Y", "%b", "%b %d", "%H:%M", "%H:%M", "%S.%f"]  # a day tick names its month: "Nov 05"
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, formats=formats, show_offset=False))
+
+
 def _empty(axes) -> None:
     axes.set_axis_off()
     axes.text(0.5, 0.5, "no data", ha="center", va="center", fontsize=13, color="#57606a", transform=axes.transAxes)
@@ -94,7 +104,7 @@ def time_series_svg(frame: pd.DataFrame, x: str, series: Mapping[str, str], titl
         axes.set_ylim(bottom=0)
         _style(axes, percent)
         axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        figure.autofmt_xdate(rotation=0, ha="center")
+        _date_axis(axes)
     return _svg(figure, title)
 
 
@@ -140,8 +150,6 @@ def stacked_bar_svg(labels: Sequence[str], parts: Mapping[str, Sequence[float]],
 
 def columns_svg(frame: pd.DataFrame, x: str, series: Mapping[str, str], title: str, *, hourly: bool = False) -> Markup:
     """Vertical bars over time, the ``series`` columns stacked: one bar per hour (or day) of ``frame[x]``."""
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
     figure, axes = _figure()
     axes.set_title(title, fontsize=11, loc="left")
     present = {c: label for c, label in series.items() if c in frame}
@@ -157,9 +165,7 @@ def columns_svg(frame: pd.DataFrame, x: str, series: Mapping[str, str], title: s
         values = [float(v) for v in frame[column]]
         axes.bar(when, values, width=width, bottom=bottom, color=color, label=label, align="edge" if hourly else "center")
         bottom = [a + b for a, b in zip(bottom, values)]
-    locator = AutoDateLocator(maxticks=10)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    _date_axis(axes)
     axes.set_ylim(bottom=0)
     _style(axes, False)
     axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -94,8 +94,11 @@ def _variant_label(kind: MessageKind, names: Names, row: dict) -> str:
 
 
 def _variants(kind: MessageKind, frame: pd.DataFrame, names: Names) -> list[Variant]:
-    rows = frame.sort_values(["variation_id", "step_id", "channel"]).to_dict("records")
-    return [Variant(_variant_label(kind, names, r), r["channel"], _values(_stats_of(kind, r["channel"]), r["channel"], r)) for r in rows]
+    rows = frame.to_dict("records")
+    variants = [
+        Variant(_variant_label(kind, names, r), r["channel"], _values(_stats_of(kind, r["channel"]), r["channel"], r)) for r in rows
+    ]
+    return sorted(variants, key=lambda v: (v.label, v.channel))
 
 
 def gather_pages(
