@@ -73,8 +73,8 @@ def _settings(defs: dg.Definitions) -> PipelineSettings:
 
 
 def links(metadata: dict[str, Any]) -> list[tuple[str, str]]:
-    """(file name, link) of every file of a rendered report."""
-    return [(f["name"], f["url"]) for f in metadata.get("files", [])]
+    """(file name, or a page's title, and link) of every file of a rendered report."""
+    return [(f.get("title") or f["name"], f["url"]) for f in metadata.get("files", [])]
 
 
 def render_all_reports(defs: dg.Definitions, inst: dg.DagsterInstance, echo: Callable[[str], None]) -> list[str]:
