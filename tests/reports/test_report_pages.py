@@ -7,6 +7,8 @@ hand from its events, in Asia/Kolkata, where the period 2026-11-10 .. 2026-11-11
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engagement_pipeline.lib.pages.page import external_urls
@@ -254,3 +256,27 @@ def test_pages_on_s3_open_in_the_browser_through_their_link(workspace, s3_server
     assert "<title>Campaign report: Autumn sale</title>" in response.text
     csv = next(f for f in report.output.files if f.name == "campaigns.csv")
     assert requests.get(csv.url, timeout=30).headers["Content-Type"] != "text/html; charset=utf-8"
+
+
+def test_the_report_files_asset_writes_the_pages_and_lists_them_in_its_metadata(workspace, tmp_path):
+    import dagster as dg
+
+    from engagement_pipeline.cli.report_runs import links, render_report
+    from engagement_pipeline.defs.reports import assets, jobs
+    from tests.support import resources
+
+    url, _ = workspace
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "autumn_pages.yaml").write_text(DEFINITION)
+    defs = dg.Definitions(
+        assets=[assets.report_files],
+        jobs=[jobs.render_report_job],
+        resources=resources(url, tmp_path, report_defs_dir=str(tmp_path / "defs")),
+    )
+    ok, metadata = render_report(defs, dg.DagsterInstance.ephemeral(), "autumn_pages")
+    assert ok, metadata
+    shown = dict(links(metadata))
+    page = shown["Campaign report: Autumn sale"]
+    assert page.startswith(str(tmp_path / "reports" / "autumn_pages")) and page.endswith("/campaign-c_mail.html")
+    assert read_page(Path(page).read_text()).tiles[("email", "sent")] == "7"
+    assert "link: campaign-c_mail.html" in metadata and "| [Campaign report: Autumn sale](file://" in metadata["pages"]
