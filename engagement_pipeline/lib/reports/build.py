@@ -13,17 +13,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.reports.message_catalog import load_catalog
-from engagement_pipeline.lib.reports.names import load_names
+from engagement_pipeline.lib.reports.names import Names, load_names
 from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
 from engagement_pipeline.lib.reports.periods import Period, resolve_time_frame, split_periods, utc_partitions
 from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, query_stats
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
 from engagement_pipeline.lib.reports.stats import MessageKind, base_stats_needed
+from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
+from engagement_pipeline.lib.reports.variant_csv import with_variant_columns
 
 
 class ReportRunError(ValueError):
@@ -72,8 +75,21 @@ def _tables(conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSele
         channels = sorted({c for e in selection.entries if e.kind == kind for c in e.channels})
         stats = effective_stats(defn, channels, message_kind=kind)
         frame = query_stats(conn, LEVELS[(kind, level)], ids, periods, base_stats_needed(stats, channels), defn.timezone)
-        tables.append(build_table(kind, frame, stats, names))
+        table = build_table(kind, frame, stats, names)
+        if defn.variant_results is not None:
+            table = with_variant_columns(table, _variant_results(conn, defn, kind, ids, periods, names, level))
+        tables.append(table)
     return tables
+
+
+def _variant_results(
+    conn: sa.Connection, defn: ReportDefinition, kind: MessageKind, ids: tuple[str, ...], periods: list[Period], names: Names, level: str
+) -> pd.DataFrame:
+    """Variant results per period at variant or step level; none at campaign or Canvas level."""
+    options = defn.variant_results
+    if options is None or level not in ("variant", "step"):
+        return pd.DataFrame(columns=["period_start", "message_id", "variation_id"])
+    return results_for(conn, kind, ids, periods, defn.timezone, experiment_options(options), options.outcome, names)
 
 
 def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, utc_days: tuple[date, ...]) -> None:

@@ -26,6 +26,7 @@ from engagement_pipeline.lib.reports.spec_schema import (
     Interval,
     Schedule,
     TimeFrame,
+    VariantResultsIn,
     check_timezone,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "Schedule",
     "StatInfo",
     "TimeFrame",
+    "VariantResultsIn",
     "check_report_id",
     "definition_path",
     "effective_stats",
@@ -79,6 +81,7 @@ class ReportDefinition(BaseModel):
     recipients: tuple[str, ...] = ()
     schedule: Schedule = Schedule(send="immediately")
     link_expiry: timedelta = timedelta(hours=1)
+    variant_results: VariantResultsIn | None = None
     source_path: Path | None = None
     content_hash: str = ""
 
@@ -110,6 +113,7 @@ def _normalise(raw: DefinitionIn, report_id: str, timezone: str, path: Path, dig
         recipients=_unique(raw.recipients, str.casefold),
         schedule=raw.schedule,
         link_expiry=raw.link_expiry,
+        variant_results=raw.variant_results,
         source_path=path,
         content_hash=digest,
     )

@@ -311,6 +311,15 @@ class Schedule(_Block):
         return getattr(self.every, self.unit) if self.every and self.unit else 0
 
 
+class VariantResultsIn(_Block):
+    """Variant results columns: the outcome compared, the baseline without a control group, the
+    users each arm needs before a verdict (lib/reports/experiments.py)."""
+
+    outcome: Literal["conversions", "unique_opens", "unique_clicks", "unique_impressions"] = "conversions"
+    baseline: Text | None = None
+    min_sample_size: AtLeastOne = 100
+
+
 class DefinitionIn(_Block):
     name: Text
     messages: MessagesIn
@@ -324,3 +333,4 @@ class DefinitionIn(_Block):
     recipients: Annotated[list[Recipient], AfterValidator(_non_empty_list)]
     schedule: Schedule = Schedule(send="immediately")
     link_expiry: LinkExpiry = timedelta(hours=1)
+    variant_results: VariantResultsIn | None = None
