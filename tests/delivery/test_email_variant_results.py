@@ -65,4 +65,4 @@ def test_a_winner_is_shown_with_its_uplift_and_a_small_p_value_in_html():
     html = _email([VariantResults("Launch", "conversions", variant_results(counts))]).get_body(("html",)).get_content()
     assert "Variant results of Launch" in html
     assert ">+0.6 pp<" in html and ">+30.0%<" in html and ">&lt;0.001<" in html
-    assert "font-weight:bold;\">winner<" in html
+    assert 'font-weight:bold;">winner<' in html

@@ -1,7 +1,11 @@
 """The variant results columns of campaigns.csv and canvases.csv, on both engines."""
 
+import dagster as dg
 import pytest
 
+from engagement_pipeline.defs.reports.assets import variant_results
+from engagement_pipeline.defs.reports.partitions import report_partitions
+from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 from tests.support.experiments import built  # noqa: F401  (fixture)
 from tests.support.reports import pick, render
 
@@ -73,3 +77,26 @@ def test_a_bad_variant_results_block_names_the_field(built, bad):  # noqa: F811
     url, home = built
     with pytest.raises(Exception, match="variant_results"):
         render(url, home / "bad", FRAME + f"variant_results: {bad}\n")
+
+
+@pytest.mark.parametrize("built", ["duckdb"], indirect=True)
+def test_the_variant_results_asset_shows_the_table_in_its_metadata(built):  # noqa: F811
+    url, home = built
+    folder = home / "defs"
+    folder.mkdir(exist_ok=True)
+    (folder / "spring.yaml").write_text(FRAME + "variant_results: {min_sample_size: 1}\nrecipients: [a@example.com]\n")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(report_partitions.name, ["spring"])
+    result = dg.materialize(
+        [variant_results],
+        partition_key="spring",
+        instance=instance,
+        resources={"warehouse": Warehouse(url=url), "settings": PipelineSettings(home=str(home), report_defs_dir=str(folder))},
+    )
+    (event,) = result.asset_materializations_for_node("variant_results")
+    shown = {key: value.value for key, value in event.metadata.items()}
+    assert shown["dagster/row_count"] == 3
+    assert shown["experiments"] == 1
+    assert shown["winners"] == "none"
+    assert shown["period"] == "2026-11-20 .. 2026-11-21"
+    assert "| Spring test | Subject A | variant | 4 | 1 | 0.25 | -0.4167 |" in shown["results"]

@@ -31,7 +31,12 @@ CONVERT = "users.campaigns.Conversion"
 
 def _exp(variation: str) -> dict:
     names = {"va": "Subject A", "vb": "Subject B", "vc": None}
-    return {"campaign_id": "c_exp", "campaign_name": "Spring test", "message_variation_id": variation, "message_variation_name": names[variation]}
+    return {
+        "campaign_id": "c_exp",
+        "campaign_name": "Spring test",
+        "message_variation_id": variation,
+        "message_variation_name": names[variation],
+    }
 
 
 def _canvas(variation: str, step: str) -> dict:
