@@ -6,6 +6,10 @@ import io
 import zipfile
 from datetime import date
 
+import pytest
+from typer.testing import CliRunner
+
+from engagement_pipeline.cli import app
 from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.recipient_export import store_export, target_names, window
@@ -97,3 +101,28 @@ def test_a_campaign_without_recipients_in_the_period_gives_a_header_only_file(bu
     assert rows == [] and stored.rows == 0
     header = ObjectStore(str(home / "exports")).read(stored.key).decode()
     assert header == ",".join((*SHOWN, *FLAGS[:-1], "in_several_variants")) + "\r\n"
+
+
+@pytest.mark.parametrize("built", ["duckdb"], indirect=True)
+def test_the_command_writes_the_export_into_a_folder_or_the_report_store(built, tmp_path, monkeypatch):  # noqa: F811
+    url, home = built
+    monkeypatch.setenv("ENGAGEMENT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ENGAGEMENT_WAREHOUSE_URL", url)
+    monkeypatch.setenv("ENGAGEMENT_REPORTS_URL", str(tmp_path / "reports"))
+    runner = CliRunner()
+    args = ["export", "recipients", "--campaign", "c_exp", "--from", "2026-11-20", "--to", "2026-11-21"]
+
+    result = runner.invoke(app, [*args, "--canvas", "cv_x", "--compression", "none", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "recipients_c_exp.csv (9 recipients)" in result.output
+    assert (tmp_path / "out" / "recipients_cv_x.csv").read_bytes().count(b"\r\n") == 5
+
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "recipients.zip (9 recipients," in result.output
+    [stored] = (tmp_path / "reports" / "exports" / "recipients").glob("*/recipients.zip")
+    assert str(stored.resolve()) in result.output
+
+    result = runner.invoke(app, ["export", "recipients", "--campaign", "c_nope"])
+    assert result.exit_code == 2
+    assert "--campaign c_nope: not in the message catalog" in result.output

@@ -19,7 +19,7 @@ from __future__ import annotations
 import gzip
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,7 +183,7 @@ def format_batch(batch: pl.DataFrame, kind: MessageKind, tz: str, variations: di
 
 
 @contextmanager
-def packed_writer(folder: Path, stem: str, compression: str, members: list[str]) -> Iterator[callable]:
+def packed_writer(folder: Path, stem: str, compression: str, members: list[str]) -> Iterator[Callable[[str], IO[bytes]]]:
     """``open_member(name) -> binary stream`` writing into ``<stem>.zip`` (every member), ``<name>.gz``
     each, or plain files; ``members`` collects the paths written."""
     if compression == "zip":
