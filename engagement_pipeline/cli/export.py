@@ -52,7 +52,9 @@ def recipients(
     if not campaign and not canvas:
         raise typer.BadParameter("no message given; expected --campaign ID or --canvas ID")
     if not 0 < link_expiry_hours <= 168:
-        raise typer.BadParameter(f"--link-expiry-hours {link_expiry_hours}; expected more than 0 and at most 168 (7 days, what S3 can sign)")
+        raise typer.BadParameter(
+            f"--link-expiry-hours {link_expiry_hours}; expected more than 0 and at most 168 (7 days, what S3 can sign)"
+        )
     if compression not in ("zip", "gzip", "none"):
         raise typer.BadParameter(f"--compression {compression!r}; expected zip, gzip or none")
     start, end = _date("--from", date_from), _date("--to", date_to)

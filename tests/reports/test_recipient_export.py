@@ -14,6 +14,7 @@ from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.recipient_export import store_export, target_names, window
 from tests.support.experiments import built  # noqa: F401  (fixture)
+from tests.support.reports import render
 
 TODAY = date(2026, 11, 22)
 SHOWN = ("user_id", "external_user_id", "variation_id", "variation_name", "in_control_group", "first_sent_at")
@@ -126,3 +127,27 @@ def test_the_command_writes_the_export_into_a_folder_or_the_report_store(built, 
     result = runner.invoke(app, ["export", "recipients", "--campaign", "c_nope"])
     assert result.exit_code == 2
     assert "--campaign c_nope: not in the message catalog" in result.output
+
+
+def test_a_recipients_definition_exports_each_selected_message_as_a_report_does(built):  # noqa: F811
+    url, home = built
+    text = (
+        "name: Spring recipients\nkind: recipients\nmessages: {campaigns: [c_exp], canvases: [cv_x]}\n"
+        "time_frame: {start: 2026-11-20, end: 2026-11-21}\ntimezone: Europe/Paris\ncompression: gzip\ndelimiter: ';'\n"
+    )
+    report, files = render(url, home / "kind", text)
+    assert [(f.name, f.rows) for f in report.output.files] == [("recipients_c_exp.csv.gz", 9), ("recipients_cv_x.csv.gz", 4)]
+    assert report.output.expires_at > report.output.generated_at
+    assert files["recipients_c_exp.csv"][0]["first_sent_at"] == "2026-11-20T10:00:00+01:00"
+    assert definition_error("kind: recipients\nstats: [sent]\n") == "kind: recipients exports users, not stats"
+
+
+def definition_error(extra: str) -> str:
+    from pathlib import Path
+
+    from engagement_pipeline.lib.reports.spec import ReportDefinitionError, parse_definition
+
+    body = f"name: x\nmessages: {{campaigns: [a]}}\nrecipients: [a@example.com]\n{extra}"
+    with pytest.raises(ReportDefinitionError) as caught:
+        parse_definition(body.encode(), Path("r.yaml"))
+    return str(caught.value).split(": ", 2)[-1].split(";")[0]

@@ -22,6 +22,7 @@ from engagement_pipeline.lib.reports.names import Names, load_names
 from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, record_output
 from engagement_pipeline.lib.reports.periods import Period, resolve_time_frame, split_periods, utc_partitions
 from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, query_stats
+from engagement_pipeline.lib.reports.recipient_export import Target, store_export, target_names, window
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
 from engagement_pipeline.lib.reports.stats import MessageKind, base_stats_needed
@@ -115,6 +116,15 @@ def _store(store: ObjectStore, defn: ReportDefinition, tables: list[ReportTable]
     return tuple(files)
 
 
+def _export(
+    engine: sa.Engine, store: ObjectStore, defn: ReportDefinition, targets: list[Target], folder: str, frame: tuple[date, date]
+) -> tuple[ReportFile, ...]:
+    """A definition of ``kind: recipients``: one recipients CSV per selected message (recipient_export.py)."""
+    span = window(frame[0], frame[1], defn.timezone, frame[1])
+    options = {"tz": defn.timezone, "compression": defn.compression, "delimiter": defn.delimiter, "archive": defn.report_id}
+    return store_export(engine, store, folder, targets, span, link_expiry=defn.link_expiry, **options)
+
+
 def generate_report(
     defn: ReportDefinition,
     engine: sa.Engine,
@@ -138,8 +148,10 @@ def generate_report(
         periods = split_periods(first, last, defn.interval)
         utc_days = tuple(utc_partitions(first, last, defn.timezone))
         _refuse_old_days(conn, defn, utc_days)
-        tables = _tables(conn, defn, selection, periods)
-    files = _store(store, defn, tables, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
+        tables = _tables(conn, defn, selection, periods) if defn.kind == "stats" else []
+        targets = [target_names(conn, e.kind, e.id) for e in selection.entries] if defn.kind == "recipients" else []
+    folder = f"{defn.report_id}/{run_stamp(due_at or generated_at)}"
+    files = _store(store, defn, tables, folder) if defn.kind == "stats" else _export(engine, store, defn, targets, folder, (first, last))
     output = ReportOutput(
         report_id=defn.report_id,
         run_id=run_id,

@@ -66,6 +66,7 @@ class ReportDefinition(BaseModel):
 
     report_id: str
     name: str
+    kind: Literal["stats", "recipients"] = "stats"
     campaigns: tuple[str, ...] = ()
     canvases: tuple[str, ...] = ()
     tag_match: Literal["any", "all"] | None = None
@@ -98,6 +99,7 @@ def _normalise(raw: DefinitionIn, report_id: str, timezone: str, path: Path, dig
     return ReportDefinition(
         report_id=report_id,
         name=raw.name,
+        kind=raw.kind,
         campaigns=_unique(raw.messages.campaigns),
         canvases=_unique(raw.messages.canvases),
         tag_match=tags.match if tags else None,

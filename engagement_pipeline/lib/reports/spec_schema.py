@@ -322,6 +322,7 @@ class VariantResultsIn(_Block):
 
 class DefinitionIn(_Block):
     name: Text
+    kind: Literal["stats", "recipients"] = "stats"
     messages: MessagesIn
     stats: Annotated[list[StatName], AfterValidator(_non_empty_list)] | None = None
     level: LevelIn = LevelIn()
@@ -334,3 +335,9 @@ class DefinitionIn(_Block):
     schedule: Schedule = Schedule(send="immediately")
     link_expiry: LinkExpiry = timedelta(hours=1)
     variant_results: VariantResultsIn | None = None
+
+    @model_validator(mode="after")
+    def _recipients_take_no_stats(self) -> DefinitionIn:
+        if self.kind == "recipients" and (self.stats or self.variant_results):
+            raise ValueError("kind: recipients exports users, not stats; expected no stats and no variant_results")
+        return self
