@@ -9,7 +9,6 @@ from engagement_pipeline.lib.delivery.email_render import VariantResults, render
 from engagement_pipeline.lib.delivery.variants import variant_results_sections
 from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.experiments import variant_results
-from tests.support.experiments import built  # noqa: F401  (fixture)
 from tests.support.reports import definition, render
 
 FRAME = "name: Spring\ntime_frame: {start: 2026-11-20, end: 2026-11-21}\ninterval: total\nmessages: {campaigns: [c_exp, c_solo], canvases: [cv_x]}\n"
@@ -32,7 +31,7 @@ def _email(sections: list[VariantResults]):
 
 
 @pytest.mark.parametrize("built", ["duckdb"], indirect=True)
-def test_the_email_shows_each_experiment_against_its_control_group(built):  # noqa: F811
+def test_the_email_shows_each_experiment_against_its_control_group(built):
     url, home = built
     report, _ = render(url, home / "email", FRAME + "variant_results: {min_sample_size: 1}\n")
     defn = definition(FRAME + "variant_results: {min_sample_size: 1}\n", home / "email")

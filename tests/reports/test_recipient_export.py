@@ -13,7 +13,6 @@ from engagement_pipeline.cli import app
 from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.platform.warehouse import make_engine
 from engagement_pipeline.lib.reports.recipient_export import store_export, target_names, window
-from tests.support.experiments import built  # noqa: F401  (fixture)
 from tests.support.reports import render
 
 TODAY = date(2026, 11, 22)
@@ -41,7 +40,7 @@ def _export(url: str, home, kind: str, message_id: str, *, tz="UTC", start=None,
     return stored, rows
 
 
-def test_every_recipient_once_with_the_variant_of_the_first_send_and_the_control_flag(built):  # noqa: F811
+def test_every_recipient_once_with_the_variant_of_the_first_send_and_the_control_flag(built):
     url, home = built
     stored, rows = _export(url, home, "campaign", "c_exp", compression="zip", folder="zip")
     assert stored.name == "spring.zip"
@@ -70,7 +69,7 @@ def test_every_recipient_once_with_the_variant_of_the_first_send_and_the_control
     }
 
 
-def test_the_period_and_time_zone_of_the_export(built):  # noqa: F811
+def test_the_period_and_time_zone_of_the_export(built):
     url, home = built
     _, rows = _export(url, home, "campaign", "c_exp", tz="America/New_York", compression="gzip", folder="ny")
     assert rows[0]["first_sent_at"] == "2026-11-20T04:00:00-05:00"
@@ -83,7 +82,7 @@ def test_the_period_and_time_zone_of_the_export(built):  # noqa: F811
     ]
 
 
-def test_a_canvas_has_a_row_per_user_variation_and_step(built):  # noqa: F811
+def test_a_canvas_has_a_row_per_user_variation_and_step(built):
     url, home = built
     _, rows = _export(url, home, "canvas", "cv_x", folder="canvas")
     got = [(r["user_id"], r["canvas_variation_name"], r["step_name"], r["clicked"]) for r in rows]
@@ -96,7 +95,7 @@ def test_a_canvas_has_a_row_per_user_variation_and_step(built):  # noqa: F811
     assert "email_address" not in rows[0] and "in_control_group" not in rows[0]
 
 
-def test_a_campaign_without_recipients_in_the_period_gives_a_header_only_file(built):  # noqa: F811
+def test_a_campaign_without_recipients_in_the_period_gives_a_header_only_file(built):
     url, home = built
     stored, rows = _export(url, home, "campaign", "c_exp", start=date(2026, 12, 1), end=date(2026, 12, 1), folder="empty")
     assert rows == [] and stored.rows == 0
@@ -105,7 +104,7 @@ def test_a_campaign_without_recipients_in_the_period_gives_a_header_only_file(bu
 
 
 @pytest.mark.parametrize("built", ["duckdb"], indirect=True)
-def test_the_command_writes_the_export_into_a_folder_or_the_report_store(built, tmp_path, monkeypatch):  # noqa: F811
+def test_the_command_writes_the_export_into_a_folder_or_the_report_store(built, tmp_path, monkeypatch):
     url, home = built
     monkeypatch.setenv("ENGAGEMENT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ENGAGEMENT_WAREHOUSE_URL", url)
@@ -129,7 +128,7 @@ def test_the_command_writes_the_export_into_a_folder_or_the_report_store(built, 
     assert "--campaign c_nope: not in the message catalog" in result.output
 
 
-def test_a_recipients_definition_exports_each_selected_message_as_a_report_does(built):  # noqa: F811
+def test_a_recipients_definition_exports_each_selected_message_as_a_report_does(built):
     url, home = built
     text = (
         "name: Spring recipients\nkind: recipients\nmessages: {campaigns: [c_exp], canvases: [cv_x]}\n"

@@ -6,19 +6,18 @@ import pytest
 from engagement_pipeline.defs.reports.assets import variant_results
 from engagement_pipeline.defs.reports.partitions import report_partitions
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
-from tests.support.experiments import built  # noqa: F401  (fixture)
 from tests.support.reports import pick, render
 
 FRAME = "name: Spring\ntime_frame: {start: 2026-11-20, end: 2026-11-21}\nmessages: {campaigns: [c_exp, c_solo], canvases: [cv_x]}\n"
 COLUMNS = ("variation_id", "channel", "variant_role", "exposed_users", "outcome_users", "outcome_rate", "uplift", "test", "verdict")
 
 
-def _rows(built, folder: str, extra: str) -> dict[str, list[dict]]:  # noqa: F811
+def _rows(built, folder: str, extra: str) -> dict[str, list[dict]]:
     url, home = built
     return render(url, home / folder, FRAME + extra)[1]
 
 
-def test_each_variant_is_compared_with_the_control_group_on_conversions(built):  # noqa: F811
+def test_each_variant_is_compared_with_the_control_group_on_conversions(built):
     files = _rows(built, "conversions", "interval: total\nvariant_results: {min_sample_size: 1}\n")
     campaigns = [r for r in files["campaigns.csv"] if r["campaign_id"] == "c_exp"]
     # va: u1, u2, u3, u9 sent (u1 twice), u1 converted; vb: u4, u5, u3, u4 converted (its copy counted once);
@@ -37,7 +36,7 @@ def test_each_variant_is_compared_with_the_control_group_on_conversions(built): 
     assert {r["verdict"] for r in files["canvases.csv"]} == {""}
 
 
-def test_other_outcomes_compare_with_the_baseline_variant_and_fill_every_step_of_a_canvas_variation(built):  # noqa: F811
+def test_other_outcomes_compare_with_the_baseline_variant_and_fill_every_step_of_a_canvas_variation(built):
     files = _rows(built, "clicks", "interval: total\nvariant_results: {outcome: unique_clicks, baseline: Subject B}\n")
     campaigns = [r for r in files["campaigns.csv"] if r["campaign_id"] == "c_exp"]
     assert pick(campaigns, *COLUMNS) == [
@@ -53,7 +52,7 @@ def test_other_outcomes_compare_with_the_baseline_variant_and_fill_every_step_of
     ]
 
 
-def test_daily_rows_recount_each_day(built):  # noqa: F811
+def test_daily_rows_recount_each_day(built):
     files = _rows(built, "daily", "interval: daily\nvariant_results: {}\n")
     rows = [r for r in files["campaigns.csv"] if r["campaign_id"] == "c_exp"]
     got = pick(rows, "period_start", "variation_id", "exposed_users", "outcome_users", "verdict")
@@ -67,20 +66,20 @@ def test_daily_rows_recount_each_day(built):  # noqa: F811
     ]
 
 
-def test_a_report_without_the_block_has_no_variant_columns(built):  # noqa: F811
+def test_a_report_without_the_block_has_no_variant_columns(built):
     files = _rows(built, "plain", "interval: total\n")
     assert "verdict" not in files["campaigns.csv"][0]
 
 
 @pytest.mark.parametrize("bad", ["{outcome: opens}", "{min_sample_size: 0}"])
-def test_a_bad_variant_results_block_names_the_field(built, bad):  # noqa: F811
+def test_a_bad_variant_results_block_names_the_field(built, bad):
     url, home = built
     with pytest.raises(Exception, match="variant_results"):
         render(url, home / "bad", FRAME + f"variant_results: {bad}\n")
 
 
 @pytest.mark.parametrize("built", ["duckdb"], indirect=True)
-def test_the_variant_results_asset_shows_the_table_in_its_metadata(built):  # noqa: F811
+def test_the_variant_results_asset_shows_the_table_in_its_metadata(built):
     url, home = built
     folder = home / "defs"
     folder.mkdir(exist_ok=True)

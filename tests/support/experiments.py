@@ -1,5 +1,6 @@
 """An A/B test with a control group, a one-variant campaign and a Canvas with two variations, built once
-per engine for a test module (``built`` fixture), shared by the variant results and recipient export tests.
+per engine for the test session (``built`` fixture, in tests/conftest.py), shared by the variant results
+and recipient export tests.
 
 Campaign c_exp "Spring test" (email), UTC 2026-11-20 .. 2026-11-21:
 - va "Subject A": u1, u2, u3 sent and delivered on day 1; u1 opens, clicks (and a suspected bot click
@@ -92,9 +93,9 @@ def experiment_events() -> list[dict]:
     return rows
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
 def built(request, tmp_path_factory) -> tuple[str, Path]:
-    """One warehouse per engine with the events above, every model built once for the module."""
+    """One warehouse per engine with the events above, every model built once for the test session."""
     home = tmp_path_factory.mktemp(request.param)
     with contextlib.ExitStack() as stack:
         if request.param == "duckdb":
