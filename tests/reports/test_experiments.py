@@ -5,7 +5,9 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
+from engagement_pipeline.lib.reports import proportions
 from engagement_pipeline.lib.reports.experiments import Options, compare, holm, newcombe_interval, variant_results
 
 Z975 = 1.959963984540054
@@ -59,6 +61,16 @@ def test_a_large_experiment_uses_the_z_test_with_katz_interval_of_the_relative_u
     # the absolute interval of a large sample is the unpooled Wald interval, to 4 significant digits
     wald = Z975 * math.sqrt(0.0505 * 0.9495 / 5_000_000 + 0.05 * 0.95 / 5_000_000)
     assert result.uplift_ci == pytest.approx((0.0005 - wald, 0.0005 + wald), rel=1e-3)
+
+
+@pytest.mark.parametrize(("x1", "n1", "x0", "n0"), [(3, 40, 7, 35), (0, 12, 4, 9), (12_345, 250_000, 11_900, 249_000)])
+def test_intervals_agree_with_scipys_per_table_functions(x1, n1, x0, n0):
+    for x, n in ((x1, n1), (x0, n0)):
+        ci = stats.binomtest(x, n).proportion_ci(0.95, method="wilson")
+        assert [float(v[0]) for v in proportions.wilson([x], [n])] == pytest.approx([ci.low, ci.high], rel=1e-9, abs=1e-12)
+    if x1 and x0:
+        ci = stats.contingency.relative_risk(x1, n1, x0, n0).confidence_interval(0.95)
+        assert compare(x1, n1, x0, n0).relative_ci == pytest.approx((ci.low - 1, ci.high - 1), rel=1e-9)
 
 
 def test_small_counts_use_fishers_exact_test():
@@ -131,7 +143,7 @@ def test_zero_conversions_everywhere_is_no_difference_and_has_no_relative_uplift
     assert rows["v1"]["uplift"] == 0
     assert rows["v1"]["test"] == "fisher"
     assert rows["v1"]["p_value"] == pytest.approx(1.0)
-    assert rows["v1"]["relative_uplift"] is None
+    assert pd.isna(rows["v1"]["relative_uplift"])
     assert rows["v1"]["verdict"] == "no significant difference"
     # Wilson upper bounds of 0/400 and 0/500: z^2/(n+z^2)
     assert rows["v1"]["uplift_ci_low"] == pytest.approx(-(Z975**2) / (500 + Z975**2))
@@ -147,4 +159,4 @@ def test_a_large_uplift_on_few_users_is_not_enough_data_below_the_minimum_sample
     # an arm that reached nobody in the period has no rate and no test
     empty = _by_variant(variant_results(_arms(("vc", "", True, 0, 0), ("v1", "A", False, 300, 9))))
     assert empty["v1"]["verdict"] == "not enough data"
-    assert empty["v1"]["p_value"] is None
+    assert pd.isna(empty["v1"]["p_value"])

@@ -15,17 +15,19 @@ a verdict. The method and its formulas are in docs/metrics.md ("Variant results"
   the best ``better`` variant is the ``winner``.
 
 An experiment is one campaign (or Canvas) within one period; it is compared only when it has two or
-more variants or a control group. Plain Python on pandas and SciPy, for any caller (reports, email,
-HTML pages).
+more variants or a control group. Plain Python on pandas, NumPy and SciPy (lib/reports/proportions.py), for any caller (reports, email,
+HTML pages); vectorized: 36,500 experiments (a daily year of 100 campaigns) take about a second.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from scipy import stats
+
+from engagement_pipeline.lib.reports import proportions
+from engagement_pipeline.lib.reports.proportions import holm
 
 ARM_COLUMNS = ("variation_id", "variation_name", "is_control", "exposed", "converted")
 RESULT_COLUMNS = (
@@ -43,8 +45,8 @@ RESULT_COLUMNS = (
     "p_value_holm",
     "verdict",
 )
-EXACT_BELOW = 5  # Cochran: the z-test is used only when every expected cell count is at least 5
 NOT_ENOUGH = "not enough data"
+__all__ = ["ARM_COLUMNS", "RESULT_COLUMNS", "Comparison", "Options", "compare", "holm", "newcombe_interval", "variant_results"]
 
 
 @dataclass(frozen=True)
@@ -68,131 +70,109 @@ class Comparison:
     p_value: float
 
 
-def wilson(x: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of the proportion x/n (SciPy's ``binomtest(...).proportion_ci``)."""
-    ci = stats.binomtest(x, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
 def newcombe_interval(x1: int, n1: int, x0: int, n0: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Newcombe's (1998, method 10) hybrid score interval of p1 − p0."""
-    p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = wilson(x1, n1, confidence)
-    l0, u0 = wilson(x0, n0, confidence)
-    d = p1 - p0
-    return d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-
-
-def uses_exact_test(x1: int, n1: int, x0: int, n0: int) -> bool:
-    """True when an expected count of the 2×2 table under the null (pooled rate) is below 5."""
-    pooled = (x1 + x0) / (n1 + n0)
-    expected = (n1 * pooled, n1 * (1 - pooled), n0 * pooled, n0 * (1 - pooled))
-    return min(expected) < EXACT_BELOW
-
-
-def two_proportion_p(x1: int, n1: int, x0: int, n0: int) -> tuple[str, float]:
-    """("z", p) from the pooled two-proportion z-test, or ("fisher", p) from Fisher's exact test."""
-    if uses_exact_test(x1, n1, x0, n0):
-        table = [[x1, n1 - x1], [x0, n0 - x0]]
-        return "fisher", float(stats.fisher_exact(table, alternative="two-sided").pvalue)
-    pooled = (x1 + x0) / (n1 + n0)
-    z = (x1 / n1 - x0 / n0) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    return "z", float(2 * stats.norm.sf(abs(z)))
+    """Newcombe's hybrid score interval of p1 − p0 for one comparison."""
+    low, high = proportions.newcombe(x1, n1, x0, n0, confidence)
+    return float(low), float(high)
 
 
 def compare(x1: int, n1: int, x0: int, n0: int, confidence: float = 0.95) -> Comparison:
     """Arm (x1 of n1) against the baseline (x0 of n0); both n must be positive."""
-    relative, relative_ci = None, None
-    if x0 > 0:
-        relative = (x1 / n1) / (x0 / n0) - 1
-        if x1 > 0:
-            ci = stats.contingency.relative_risk(x1, n1, x0, n0).confidence_interval(confidence)
-            relative_ci = (float(ci.low) - 1, float(ci.high) - 1)
-    test, p = two_proportion_p(x1, n1, x0, n0)
-    return Comparison(x1 / n1 - x0 / n0, newcombe_interval(x1, n1, x0, n0, confidence), relative, relative_ci, test, p)
+    (test,), (p,) = proportions.p_values([x1], [n1], [x0], [n0])
+    low, high = proportions.katz(x1, n1, x0, n0, confidence)
+    relative = (x1 / n1) / (x0 / n0) - 1 if x0 else None
+    relative_ci = (float(low), float(high)) if x1 and x0 else None
+    return Comparison(x1 / n1 - x0 / n0, newcombe_interval(x1, n1, x0, n0, confidence), relative, relative_ci, str(test), float(p))
 
 
-def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjusted p-values, in the input order."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted, running = [0.0] * m, 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return adjusted
+def _baselines(frame: pd.DataFrame, by: list[str], options: Options) -> pd.Series:
+    """Per row, the index of its experiment's baseline: the control group, else the named variant,
+    else the first variant by name (then id)."""
+    names = frame["variation_name"].fillna("").astype(str)
+    named = (frame["variation_id"] == options.baseline) | (names == options.baseline) if options.baseline else False
+    ranked = frame[by].assign(
+        _priority=np.where(frame["is_control"], 0, np.where(named, 1, 2)),
+        _name=names.where(names != "", frame["variation_id"].astype(str)),
+        _id=frame["variation_id"].astype(str),
+        _row=frame.index,
+    )
+    first = ranked.sort_values(["_priority", "_name", "_id", "_row"], kind="stable").groupby(by, sort=False, dropna=False).head(1)
+    keys = pd.MultiIndex.from_frame(frame[by]) if len(by) > 1 else pd.Index(frame[by[0]])
+    lookup = pd.Series(first["_row"].to_numpy(), index=pd.MultiIndex.from_frame(first[by]) if len(by) > 1 else pd.Index(first[by[0]]))
+    return pd.Series(lookup.reindex(keys).to_numpy(), index=frame.index)
 
 
-def _baseline(arms: pd.DataFrame, options: Options) -> int:
-    """Index of the baseline arm: the control group, else the named variant, else the first by name."""
-    controls = arms.index[arms["is_control"]]
-    if len(controls):
-        return int(controls[0])
-    if options.baseline:
-        named = arms.index[(arms["variation_id"] == options.baseline) | (arms["variation_name"] == options.baseline)]
-        if len(named):
-            return int(named[0])
-    ordered = arms.assign(_name=arms["variation_name"].fillna("").where(arms["variation_name"].fillna("") != "", arms["variation_id"]))
-    return int(ordered.sort_values(["_name", "variation_id"], kind="stable").index[0])
+def _holm_by(frame: pd.DataFrame, by: list[str]) -> pd.Series:
+    tested = frame.loc[frame["p_value"].notna(), [*by, "p_value"]].sort_values("p_value", kind="stable")
+    groups = tested.groupby(by, sort=False, dropna=False)
+    steps = ((groups["p_value"].transform("size") - groups.cumcount()) * tested["p_value"]).clip(upper=1.0)
+    return steps.groupby([tested[k] for k in by], sort=False, dropna=False).cummax().reindex(frame.index)
 
 
-def _experiment(arms: pd.DataFrame, options: Options) -> pd.DataFrame:
-    base = _baseline(arms, options)
-    x0, n0 = int(arms.at[base, "converted"]), int(arms.at[base, "exposed"])
-    out = {i: dict.fromkeys(RESULT_COLUMNS) for i in arms.index}
-    tested: dict[int, Comparison] = {}
-    for i, arm in arms.iterrows():
-        n1, x1 = int(arm["exposed"]), int(arm["converted"])
-        row = out[i]
-        row |= {"rate": x1 / n1 if n1 else None, "baseline_variation_id": arms.at[base, "variation_id"]}
-        row["role"] = "control" if arm["is_control"] else ("baseline" if i == base else "variant")
-        if i == base:
-            row["verdict"] = "baseline"
-            continue
-        if n1 == 0 or n0 == 0:
-            row["verdict"] = NOT_ENOUGH
-            continue
-        result = compare(x1, n1, x0, n0, options.confidence)
-        tested[i] = result
-        row |= {
-            "uplift": result.uplift,
-            "uplift_ci_low": result.uplift_ci[0],
-            "uplift_ci_high": result.uplift_ci[1],
-            "relative_uplift": result.relative_uplift,
-            "relative_uplift_ci_low": result.relative_ci[0] if result.relative_ci else None,
-            "relative_uplift_ci_high": result.relative_ci[1] if result.relative_ci else None,
-            "test": result.test,
-            "p_value": result.p_value,
-        }
-    for i, adjusted in zip(tested, holm([c.p_value for c in tested.values()]), strict=True):
-        enough = min(int(arms.at[i, "exposed"]), n0) >= options.min_sample_size
-        significant = enough and adjusted < options.alpha
-        verdict = NOT_ENOUGH if not enough else "no significant difference"
-        if significant:
-            verdict = "better" if tested[i].uplift > 0 else "worse"
-        out[i] |= {"p_value_holm": adjusted, "verdict": verdict}
-    better = [i for i in tested if out[i]["verdict"] == "better"]
-    if better:
-        best = max(better, key=lambda i: out[i]["rate"])
-        if sum(out[i]["rate"] == out[best]["rate"] for i in better) == 1:
-            out[best]["verdict"] = "winner"
-    return pd.DataFrame.from_dict(out, orient="index").reindex(columns=RESULT_COLUMNS)
+def _compare_rows(frame: pd.DataFrame, base: pd.Series, options: Options) -> pd.DataFrame:
+    n1, x1 = frame["exposed"].to_numpy(np.int64), frame["converted"].to_numpy(np.int64)
+    n0, x0 = frame.loc[base, "exposed"].to_numpy(np.int64), frame.loc[base, "converted"].to_numpy(np.int64)
+    is_base = frame.index.to_numpy() == base.to_numpy()
+    compared = ~is_base & (n1 > 0) & (n0 > 0)
+    safe = {k: np.where(compared, v, 1) for k, v in {"n1": n1, "n0": n0}.items()}
+    x1c, x0c = np.where(compared, x1, 0), np.where(compared, x0, 0)
+    uplift_low, uplift_high = proportions.newcombe(x1c, safe["n1"], x0c, safe["n0"], options.confidence)
+    rel_low, rel_high = proportions.katz(x1c, safe["n1"], x0c, safe["n0"], options.confidence)
+    test, p = proportions.p_values(x1c, safe["n1"], x0c, safe["n0"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate, base_rate = np.where(n1 > 0, x1 / np.maximum(n1, 1), np.nan), x0 / np.maximum(n0, 1)
+        relative = np.where(x0c > 0, rate / base_rate - 1, np.nan)
+    hide = ~compared
+    return pd.DataFrame(
+        {
+            "role": np.where(frame["is_control"], "control", np.where(is_base, "baseline", "variant")),
+            "rate": rate,
+            "baseline_variation_id": frame.loc[base, "variation_id"].to_numpy(),
+            "uplift": np.where(hide, np.nan, rate - base_rate),
+            "uplift_ci_low": np.where(hide, np.nan, uplift_low),
+            "uplift_ci_high": np.where(hide, np.nan, uplift_high),
+            "relative_uplift": np.where(hide, np.nan, relative),
+            "relative_uplift_ci_low": np.where(hide, np.nan, rel_low),
+            "relative_uplift_ci_high": np.where(hide, np.nan, rel_high),
+            "test": np.where(hide, None, test),
+            "p_value": np.where(hide, np.nan, p),
+            "_enough": np.minimum(n1, n0) >= options.min_sample_size,
+            "_is_base": is_base,
+        },
+        index=frame.index,
+    )
+
+
+def _verdicts(frame: pd.DataFrame, by: list[str], options: Options) -> pd.Series:
+    significant = frame["_enough"] & (frame["p_value_holm"] < options.alpha)
+    verdict = np.select(
+        [frame["_is_base"], frame["p_value"].isna() | ~frame["_enough"], significant & (frame["uplift"] > 0), significant],
+        ["baseline", NOT_ENOUGH, "better", "worse"],
+        "no significant difference",
+    )
+    verdict = pd.Series(verdict, index=frame.index)
+    better = verdict == "better"
+    best = frame["rate"].where(better).groupby([frame[k] for k in by], dropna=False).transform("max")
+    at_best = better & (frame["rate"] == best)
+    alone = at_best.groupby([frame[k] for k in by], dropna=False).transform("sum") == 1
+    return verdict.mask(at_best & alone, "winner")
 
 
 def variant_results(counts: pd.DataFrame, options: Options = Options(), by: tuple[str, ...] = ("message_id",)) -> pd.DataFrame:
     """``counts`` (columns ``by`` + ARM_COLUMNS, one row per arm) with RESULT_COLUMNS added.
 
     Experiments (groups of ``by``) with a single variant and no control group are dropped: there is
-    nothing to compare. Row order is kept."""
+    nothing to compare. Row order is kept. Missing values are NaN (None for ``test``)."""
     missing = [c for c in (*by, *ARM_COLUMNS) if c not in counts.columns]
     if missing:
         raise ValueError(f"variant counts: missing column(s) {missing}; expected {[*by, *ARM_COLUMNS]}")
-    frame = counts.reset_index(drop=True)
-    frame["is_control"] = frame["is_control"].astype(bool)
-    parts = []
-    for _, arms in frame.groupby(list(by), sort=False, dropna=False):
-        if len(arms) >= 2 or arms["is_control"].any():
-            parts.append(arms.join(_experiment(arms, options)))
-    if not parts:
-        return pd.DataFrame(columns=[*frame.columns, *RESULT_COLUMNS])
-    return pd.concat(parts).sort_index().reset_index(drop=True)
+    keys = list(by)
+    frame = counts.reset_index(drop=True).assign(is_control=lambda f: f["is_control"].astype(bool))
+    groups = frame.groupby(keys, sort=False, dropna=False)
+    frame = frame[(groups["variation_id"].transform("size") >= 2) | groups["is_control"].transform("any")].reset_index(drop=True)
+    if frame.empty:
+        return pd.DataFrame(columns=[*counts.columns, *RESULT_COLUMNS])
+    results = frame.join(_compare_rows(frame, _baselines(frame, keys, options), options))
+    results["p_value_holm"] = _holm_by(results, keys)
+    results["verdict"] = _verdicts(results, keys, options)
+    return results[[*frame.columns, *RESULT_COLUMNS]]
