@@ -184,6 +184,11 @@ def report_lines(results: dict) -> list[str]:
         lines.append(
             f"| one-run backfill, {point['days']} days | {point['seconds']:.1f} s ({point['seconds'] / point['days']:.2f} s/day) |"
         )
+    if "recipients" in results:
+        r = results["recipients"]
+        lines.append(
+            f"| recipient export, {r['rows']:,} recipients ({r['events']:,} events), zip | {r['seconds']} s, peak RSS {r['rss_mib']:,} MiB |"
+        )
     for key in ("report", "report_tokyo"):
         if key not in results:
             continue
@@ -207,7 +212,8 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("ENGAGEMENT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--skip-pandas", action="store_true")
-    parser.add_argument("--skip", default="", help="comma list of: backfill, linearity, report, postgres")
+    parser.add_argument("--skip", default="", help="comma list of: backfill, linearity, report, recipients, postgres")
+    parser.add_argument("--recipients", type=int, default=5_000_000, help="recipients of the campaign of the recipient export")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     results: dict = {"sizes": []}
@@ -225,6 +231,11 @@ def main() -> None:
         results["report"] = step("report", f"duckdb:///{db}", "365", "200")
         db.unlink(missing_ok=True)
         results["report_tokyo"] = step("report", f"duckdb:///{db}", "365", "200", "Asia/Tokyo")
+    if "recipients" not in skip:
+        db = DATA / f"recipients-{args.recipients}" / "warehouse.duckdb"
+        if not db.is_file():
+            step("recipients", str(db), str(args.recipients), "zip")  # builds the warehouse once
+        results["recipients"] = step("recipients", str(db), str(args.recipients), "zip")
     (DATA / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print("\n".join(report_lines(results)))
 

@@ -198,6 +198,18 @@ def report(url: str, days: int, messages: int, tz: str = "UTC") -> None:
     _emit(**run_report_bench(url, days, messages, tz))
 
 
+def recipients(db: str, count: int, compression: str) -> None:
+    from benchmarks.recipients_bench import build, export
+
+    path = Path(db)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build(path, count)
+        _emit(built=True)
+        return
+    _emit(**export(path, compression))
+
+
 if __name__ == "__main__":
     step, *args = sys.argv[1:]
     handlers = {
@@ -209,5 +221,6 @@ if __name__ == "__main__":
         "pandas_models": lambda: pandas_models(args[0]),
         "storage": lambda: storage(args[0]),
         "report": lambda: report(args[0], int(args[1]), int(args[2]), *args[3:4]),
+        "recipients": lambda: recipients(args[0], int(args[1]), args[2]),
     }
     handlers[step]()

@@ -90,5 +90,6 @@ def shared_fixtures() -> Path:
     return folder
 
 
+from tests.support.experiments import built  # noqa: E402,F401  (fixture)
 from tests.support.s3_server import s3_server  # noqa: E402,F401  (fixture)
 from tests.support.smtp_server import smtp_server  # noqa: E402,F401  (fixture)

@@ -65,6 +65,13 @@ def test_each_grain_has_a_blocking_uniqueness_check():
             assert guarded(model.name), model.name
 
 
+def test_the_variant_results_asset_is_partitioned_per_report():
+    node = load().resolve_asset_graph().get(dg.AssetKey("variant_results"))
+    assert node.group_name == "reports"
+    assert node.partitions_def.name == "report_id"
+    assert dg.AssetKey("int_user_touches__daily") in node.parent_keys
+
+
 def test_jobs_exist():
     defs = load()
     for name in ("ingest_currents_job", "build_models_job"):

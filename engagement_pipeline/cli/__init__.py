@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from engagement_pipeline.cli import delivery, pipeline, quarantine, report, report_show
+from engagement_pipeline.cli import delivery, export, pipeline, quarantine, report, report_show
 from engagement_pipeline.lib.platform import progress
 from engagement_pipeline.lib.platform.config import ConfigError, load_env_file
 from engagement_pipeline.lib.platform.warehouse import WarehouseLocked
@@ -18,6 +18,7 @@ delivery.register(report.app)
 report_show.register(report.app)
 app.add_typer(report.app, name="report", help="Report definitions, files and deliveries.")
 app.add_typer(quarantine.app, name="quarantine", help="Files and records that ingestion skipped or quarantined, and why.")
+app.add_typer(export.app, name="export", help="Exports: every recipient of a campaign or Canvas, with variant and engagement flags.")
 
 
 def package_version() -> str:

@@ -124,9 +124,10 @@ def test_a_campaign_with_two_variants_gets_a_comparison_table_in_the_email(deliv
 
     text, html, _ = parts(smtp_server.messages[0])
     assert "Variants of Black Friday (whole period):" in text and "Variants of Black Friday" in html
-    header = next(line for line in text.splitlines() if line.startswith("Variant "))
+    comparison = re.split(r"\n\s*\n", text.split("Variants of Black Friday (whole period):")[1].strip())[0].splitlines()
+    header = next(line for line in comparison if line.startswith("Variant "))
     assert header.split("  ")[0] == "Variant" and "Sent" in header and "Unique opens" in header and "Conversion rate" in header
-    rows = {line.split("  ")[0]: line.split()[2:] for line in text.splitlines() if line.startswith("Subject ")}
+    rows = {line.split("  ")[0]: line.split()[2:] for line in comparison if line.startswith("Subject ")}
     columns = [c.strip() for c in re.split(r"\s{2,}", header)][1:]
     shown = {variant: dict(zip(columns, values, strict=True)) for variant, values in rows.items()}
     assert list(shown) == ["Subject A", "Subject B"]

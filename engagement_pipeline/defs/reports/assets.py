@@ -1,11 +1,15 @@
+from datetime import UTC, datetime
+
 import dagster as dg
 
 from engagement_pipeline.defs.reports.metadata import report_metadata
 from engagement_pipeline.defs.reports.partitions import report_partitions
 from engagement_pipeline.defs.reports.run_config import ReportRunConfig, delivery_as_of
+from engagement_pipeline.defs.reports.variant_metadata import variant_metadata
 from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
 from engagement_pipeline.lib.reports.build import ReportRunError, generate_report
 from engagement_pipeline.lib.reports.spec import ReportDefinitionError, load_report
+from engagement_pipeline.lib.reports.variant_report import report_variant_results
 
 DAILY_SOURCES = (
     "campaign_variant_daily_stats",
@@ -73,3 +77,34 @@ def report_files(
     for item in report.output.files:
         context.log.info(f"{report_id}: {item.name} ({item.rows} rows, {item.size_bytes:,} bytes) -> {item.url}")
     return dg.MaterializeResult(metadata=report_metadata(report, store.is_s3))
+
+
+@dg.asset(
+    partitions_def=report_partitions,
+    deps=[
+        *(dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in DAILY_SOURCES),
+        dg.AssetDep("message_catalog"),
+        dg.AssetDep("message_components"),
+    ],
+    group_name="reports",
+    kinds={"table"},
+    owners=["team:data-engineering"],
+)
+def variant_results(context: dg.AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> dg.MaterializeResult:
+    """The A/B test results of one report definition's campaigns and Canvases over its time frame.
+
+    For each campaign (or Canvas) with two or more variants or a control group: per variant the
+    users reached (control: enrolled), the users with the outcome (the definition's
+    `variant_results.outcome`, conversions by default) and the rate; against the control group (else
+    the baseline variant) the uplift with its 95% interval, the p-value (z-test, or Fisher's exact
+    test for small counts), the Holm-corrected p-value and a verdict, `winner` only when significant
+    with enough users. Unique counts are exact over the whole time frame in the report's time zone.
+    The table is in the materialization's metadata; nothing is written."""
+    report_id = context.partition_key
+    try:
+        defn = load_report(settings, report_id)
+        with warehouse.engine.connect() as conn:
+            results = report_variant_results(conn, defn, datetime.now(UTC))
+    except (ReportDefinitionError, ReportRunError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    return dg.MaterializeResult(metadata=variant_metadata(results, defn.timezone))

@@ -47,7 +47,7 @@ def report_metadata(report: GeneratedReport, is_s3: bool) -> dict[str, dg.RawMet
         metadata[f"link: {item.name}"] = dg.MetadataValue.url(item.url) if is_s3 else dg.MetadataValue.path(item.url)
     metadata |= {
         "files": dg.MetadataValue.json([asdict(f) for f in output.files]),
-        "dagster/row_count": sum(len(t.rows) for t in report.tables),
+        "dagster/row_count": sum(f.rows for f in output.files),
         **{f"rows: {t.name}": len(t.rows) for t in report.tables},
         "period": f"{output.period_start.isoformat()} .. {output.period_end.isoformat()}",
         "periods": len(report.periods),

@@ -62,6 +62,16 @@ class VariantComparison:
     table: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class VariantResults:
+    """One campaign's (or Canvas's) variant results: ``table`` is ``experiments.variant_results`` rows
+    (variation_name, variation_id, role, exposed, converted, rate, uplift and its interval, p-values, verdict)."""
+
+    message: str
+    outcome: str
+    table: pd.DataFrame
+
+
 def channel_label(channel: str) -> str:
     """Display name of a channel key (``web_push`` -> ``Web push``)."""
     return _CHANNEL_LABELS.get(channel, stat_label(channel))
@@ -183,6 +193,44 @@ def _variant_table(comparison: VariantComparison) -> dict[str, object]:
     return {"campaign": comparison.campaign, "headers": headers, "rows": rows, "text": _text_table(headers, rows)}
 
 
+def _points(value: object) -> str:
+    return _EMPTY if value is None or pd.isna(value) else f"{float(value) * 100:+.1f} pp"
+
+
+def _p_value(value: object) -> str:
+    if value is None or pd.isna(value):
+        return _EMPTY
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _results_table(results: VariantResults) -> dict[str, object]:
+    headers = ["Variant", "Users", stat_label(results.outcome), "Rate", "Uplift", "95% CI", "Relative", "p (Holm)", "Result"]
+    rows = []
+    for r in results.table.to_dict("records"):
+        name = str(r["variation_name"] or ("Control Group" if r["role"] == "control" else r["variation_id"]))
+        interval = (
+            _EMPTY
+            if r["uplift_ci_low"] is None or pd.isna(r["uplift_ci_low"])
+            else f"{_points(r['uplift_ci_low'])} to {_points(r['uplift_ci_high'])}"
+        )
+        relative = _EMPTY if r["relative_uplift"] is None or pd.isna(r["relative_uplift"]) else f"{float(r['relative_uplift']):+.1%}"
+        verdict = "control" if r["role"] == "control" else str(r["verdict"])
+        rows.append(
+            [
+                name,
+                format_stat("users", r["exposed"]),
+                format_stat("users", r["converted"]),
+                format_stat("outcome_rate", r["rate"]),
+                _points(r["uplift"]),
+                interval,
+                relative,
+                _p_value(r["p_value_holm"]),
+                verdict,
+            ]
+        )
+    return {"message": results.message, "headers": headers, "rows": rows, "text": _text_table(headers, rows)}
+
+
 def render_report_email(
     *,
     report_name: str,
@@ -197,6 +245,7 @@ def render_report_email(
     generated_at: datetime,
     partial_from: date | None = None,
     variants: Sequence[VariantComparison] = (),
+    variant_results: Sequence[VariantResults] = (),
 ) -> EmailMessage:
     """Build the report email: links with expiry, a per-channel summary table and a key-stat chart
     (periods from ``partial_from`` on are marked partial), and a comparison table per campaign with variants."""
@@ -227,6 +276,7 @@ def render_report_email(
         "rows": rows,
         "summary_text": _text_table(headers, rows) if rows else "",
         "variants": [_variant_table(v) for v in variants],
+        "variant_results": [_results_table(r) for r in variant_results],
         "chart_title": chart_title,
         "chart_cid": chart_cid[1:-1],
         "generated": f"{_utc(generated_at):%Y-%m-%d %H:%M} UTC",

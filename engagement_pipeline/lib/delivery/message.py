@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.delivery.email_render import ReportLink, render_report_email
 from engagement_pipeline.lib.delivery.summary import email_numbers
-from engagement_pipeline.lib.delivery.variants import variant_comparisons
+from engagement_pipeline.lib.delivery.variants import variant_comparisons, variant_results_sections
 from engagement_pipeline.lib.reports.message_catalog import load_catalog
 from engagement_pipeline.lib.reports.outputs import ReportOutput
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ReportDefinitionError, ResolvedSelection, resolve_messages
@@ -55,5 +55,6 @@ def build_report_email(conn: sa.Connection, defn: ReportDefinition, output: Repo
         key_stat=numbers.key_stat,
         partial_from=numbers.partial_from,
         variants=variant_comparisons(conn, defn, selection, output.period_start, output.period_end),
+        variant_results=variant_results_sections(conn, defn, selection, output.period_start, output.period_end),
         generated_at=generated,
     )

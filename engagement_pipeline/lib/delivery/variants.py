@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from engagement_pipeline.lib.delivery.email_render import VariantComparison
+from engagement_pipeline.lib.delivery.email_render import VariantComparison, VariantResults
 from engagement_pipeline.lib.reports.message_catalog import table_exists
 from engagement_pipeline.lib.reports.metrics import stat_value
 from engagement_pipeline.lib.reports.names import Names, load_names
@@ -22,6 +22,7 @@ from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
 from engagement_pipeline.lib.reports.stats import CONTROL, STAT_CATALOG, base_stats_needed
+from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
 
 CANDIDATES = (
     "unique_recipients",
@@ -75,3 +76,22 @@ def variant_comparisons(
             campaign = names.messages.get(("campaign", str(campaign_id)), str(campaign_id))
             comparisons.append(VariantComparison(campaign, _table(rows, names, str(campaign_id))))
     return comparisons
+
+
+def variant_results_sections(
+    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date
+) -> list[VariantResults]:
+    """The "Variant results" of each selected campaign and Canvas with two or more variants or a control
+    group over ``start..end``, with the definition's ``variant_results`` options (defaults without the block)."""
+    if not table_exists(conn, COUNTS):
+        return []
+    block = defn.variant_results
+    outcome = block.outcome if block else "conversions"
+    names = load_names(conn, selection.entries)
+    sections = []
+    for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
+        results = results_for(conn, kind, ids, [Period(start, end)], defn.timezone, experiment_options(block), outcome, names)
+        for message_id, rows in results.groupby("message_id", sort=True):
+            title = names.messages.get((kind, str(message_id)), str(message_id))
+            sections.append(VariantResults(title, outcome, rows.reset_index(drop=True)))
+    return sections

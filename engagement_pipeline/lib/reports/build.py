@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.platform.storage import ObjectStore
@@ -22,9 +23,12 @@ from engagement_pipeline.lib.reports.outputs import ReportFile, ReportOutput, re
 from engagement_pipeline.lib.reports.pages import RenderedPage, build_pages
 from engagement_pipeline.lib.reports.periods import Period, resolve_time_frame, split_periods, utc_partitions
 from engagement_pipeline.lib.reports.query import LEVELS, days_to_rebuild, query_stats
+from engagement_pipeline.lib.reports.recipient_export import Target, store_export, target_names, window
 from engagement_pipeline.lib.reports.render import ReportTable, build_table, pack
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection, effective_stats, resolve_messages
 from engagement_pipeline.lib.reports.stats import MessageKind, base_stats_needed
+from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
+from engagement_pipeline.lib.reports.variant_csv import with_variant_columns
 
 
 class ReportRunError(ValueError):
@@ -76,8 +80,21 @@ def _tables(
         channels = sorted({c for e in selection.entries if e.kind == kind for c in e.channels})
         stats = effective_stats(defn, channels, message_kind=kind)
         frame = query_stats(conn, LEVELS[(kind, level)], ids, periods, base_stats_needed(stats, channels), defn.timezone)
-        tables.append(build_table(kind, frame, stats, names))
+        table = build_table(kind, frame, stats, names)
+        if defn.variant_results is not None:
+            table = with_variant_columns(table, _variant_results(conn, defn, kind, ids, periods, names, level))
+        tables.append(table)
     return tables
+
+
+def _variant_results(
+    conn: sa.Connection, defn: ReportDefinition, kind: MessageKind, ids: tuple[str, ...], periods: list[Period], names: Names, level: str
+) -> pd.DataFrame:
+    """Variant results per period at variant or step level; none at campaign or Canvas level."""
+    options = defn.variant_results
+    if options is None or level not in ("variant", "step"):
+        return pd.DataFrame(columns=["period_start", "message_id", "variation_id"])
+    return results_for(conn, kind, ids, periods, defn.timezone, experiment_options(options), options.outcome, names)
 
 
 def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, utc_days: tuple[date, ...]) -> None:
@@ -111,6 +128,15 @@ def _store(
     return tuple(files)
 
 
+def _export(
+    engine: sa.Engine, store: ObjectStore, defn: ReportDefinition, targets: list[Target], folder: str, frame: tuple[date, date]
+) -> tuple[ReportFile, ...]:
+    """A definition of ``kind: recipients``: one recipients CSV per selected message (recipient_export.py)."""
+    span = window(frame[0], frame[1], defn.timezone, frame[1])
+    options = {"tz": defn.timezone, "compression": defn.compression, "delimiter": defn.delimiter, "archive": defn.report_id}
+    return store_export(engine, store, folder, targets, span, link_expiry=defn.link_expiry, **options)
+
+
 def generate_report(
     defn: ReportDefinition,
     engine: sa.Engine,
@@ -138,12 +164,17 @@ def generate_report(
         utc_days = tuple(utc_partitions(first, last, defn.timezone))
         _refuse_old_days(conn, defn, utc_days)
         names = load_names(conn, selection.entries)
-        tables = _tables(conn, defn, selection, periods, names)
+        tables = _tables(conn, defn, selection, periods, names) if defn.kind == "stats" else []
+        targets = [target_names(conn, e.kind, e.id) for e in selection.entries] if defn.kind == "recipients" else []
         pages = []
-        if "html" in defn.formats:
+        if defn.kind == "stats" and "html" in defn.formats:
             pages = build_pages(conn, defn, selection, first, last, names, generated_at=generated_at, count_bot_clicks=count_bot_clicks)
+    folder = f"{defn.report_id}/{run_stamp(due_at or generated_at)}"
     stored = tables if "csv" in defn.formats else []
-    files = _store(store, defn, stored, pages, f"{defn.report_id}/{run_stamp(due_at or generated_at)}")
+    if defn.kind == "stats":
+        files = _store(store, defn, stored, pages, folder)
+    else:
+        files = _export(engine, store, defn, targets, folder, (first, last))
     output = ReportOutput(
         report_id=defn.report_id,
         run_id=run_id,

@@ -33,11 +33,13 @@ INFLUENCED = "int_push_influenced_opens__daily"
 
 @dataclass(frozen=True)
 class Level:
-    """One report level: its message kind, and whether its rows keep the variation and the step."""
+    """One report level: its message kind, and whether its rows keep the variation, the step and the
+    channel (``by_channel=False``: one row per variation over all its channels, channel '')."""
 
     kind: MessageKind
     by_variation: bool = False
     by_step: bool = False
+    by_channel: bool = True
 
 
 LEVELS: dict[tuple[str, str], Level] = {
@@ -51,7 +53,8 @@ LEVELS: dict[tuple[str, str], Level] = {
 def _key_select(level: Level) -> str:
     variation = "variation_id" if level.by_variation else "cast('' as varchar)"
     step = "step_id" if level.by_step else "cast('' as varchar)"
-    return f"message_id, {variation} as variation_id, {step} as step_id, channel"
+    channel = "channel" if level.by_channel else "cast('' as varchar)"
+    return f"message_id, {variation} as variation_id, {step} as step_id, {channel} as channel"
 
 
 def calendar_cte(slices: Sequence[Slice]) -> tuple[str, dict]:

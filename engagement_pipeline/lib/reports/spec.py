@@ -27,6 +27,7 @@ from engagement_pipeline.lib.reports.spec_schema import (
     OutputFormat,
     Schedule,
     TimeFrame,
+    VariantResultsIn,
     check_timezone,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "Schedule",
     "StatInfo",
     "TimeFrame",
+    "VariantResultsIn",
     "check_report_id",
     "definition_path",
     "effective_stats",
@@ -65,6 +67,7 @@ class ReportDefinition(BaseModel):
 
     report_id: str
     name: str
+    kind: Literal["stats", "recipients"] = "stats"
     campaigns: tuple[str, ...] = ()
     canvases: tuple[str, ...] = ()
     tag_match: Literal["any", "all"] | None = None
@@ -81,6 +84,7 @@ class ReportDefinition(BaseModel):
     schedule: Schedule = Schedule(send="immediately")
     link_expiry: timedelta = timedelta(hours=1)
     formats: tuple[OutputFormat, ...] = ("csv",)
+    variant_results: VariantResultsIn | None = None
     source_path: Path | None = None
     content_hash: str = ""
 
@@ -97,6 +101,7 @@ def _normalise(raw: DefinitionIn, report_id: str, timezone: str, path: Path, dig
     return ReportDefinition(
         report_id=report_id,
         name=raw.name,
+        kind=raw.kind,
         campaigns=_unique(raw.messages.campaigns),
         canvases=_unique(raw.messages.canvases),
         tag_match=tags.match if tags else None,
@@ -113,6 +118,7 @@ def _normalise(raw: DefinitionIn, report_id: str, timezone: str, path: Path, dig
         schedule=raw.schedule,
         link_expiry=raw.link_expiry,
         formats=tuple(raw.formats),
+        variant_results=raw.variant_results,
         source_path=path,
         content_hash=digest,
     )

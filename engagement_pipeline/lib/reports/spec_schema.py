@@ -328,8 +328,18 @@ class Schedule(_Block):
 OutputFormat = Literal["csv", "html"]
 
 
+class VariantResultsIn(_Block):
+    """Variant results columns: the outcome compared, the baseline without a control group, the
+    users each arm needs before a verdict (lib/reports/experiments.py)."""
+
+    outcome: Literal["conversions", "unique_opens", "unique_clicks", "unique_impressions"] = "conversions"
+    baseline: Text | None = None
+    min_sample_size: AtLeastOne = 100
+
+
 class DefinitionIn(_Block):
     name: Text
+    kind: Literal["stats", "recipients"] = "stats"
     messages: MessagesIn
     stats: Annotated[list[StatName], AfterValidator(_non_empty_list)] | None = None
     level: LevelIn = LevelIn()
@@ -344,3 +354,12 @@ class DefinitionIn(_Block):
     formats: Annotated[list[OutputFormat], BeforeValidator(_format_list), AfterValidator(_non_empty_list), AfterValidator(_no_repeats)] = [
         "csv"
     ]
+    variant_results: VariantResultsIn | None = None
+
+    @model_validator(mode="after")
+    def _recipients_take_no_stats(self) -> DefinitionIn:
+        if self.kind == "recipients" and (self.stats or self.variant_results):
+            raise ValueError("kind: recipients exports users, not stats; expected no stats and no variant_results")
+        if self.kind == "recipients" and self.formats != ["csv"]:
+            raise ValueError(f"kind: recipients writes CSV files only; got formats {self.formats}, expected [csv] or no formats")
+        return self
