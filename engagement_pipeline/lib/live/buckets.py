@@ -131,8 +131,11 @@ def _too_old(conn: sa.Connection, params: dict) -> int:
 
 
 def _drop_expired(conn: sa.Connection, cutoff: datetime) -> int:
-    dropped = conn.execute(sa.text("delete from live_buckets where bucket_at < :cutoff"), {"cutoff": cutoff}).rowcount
-    conn.execute(sa.text("delete from live_breakdowns where bucket_at < :cutoff"), {"cutoff": cutoff})
+    """Drop the buckets before the cutoff; how many (DuckDB reports no row count for a delete)."""
+    expired = conn.execute(sa.text("select count(*) from live_buckets where bucket_at < :cutoff"), {"cutoff": cutoff}).scalar_one()
+    if expired:
+        conn.execute(sa.text("delete from live_buckets where bucket_at < :cutoff"), {"cutoff": cutoff})
+        conn.execute(sa.text("delete from live_breakdowns where bucket_at < :cutoff"), {"cutoff": cutoff})
     # A file loaded before the cutoff is never claimed again, so its record can go (a day's grace).
     conn.execute(sa.text("delete from live_files where loaded_at < :old"), {"old": cutoff - timedelta(days=1)})
-    return max(dropped or 0, 0)
+    return int(expired)
