@@ -42,5 +42,10 @@ def live_report_matches_daily_rollups(context: dg.AssetCheckExecutionContext, wa
     }
     if outcome.first_difference:
         metadata["first_difference"] = outcome.first_difference
-    description = f"first difference: {outcome.first_difference}" if outcome.first_difference else f"{len(outcome.compared)} day(s) agree"
+    if outcome.first_difference:
+        description = f"first difference: {outcome.first_difference}"
+    elif outcome.compared:
+        description = f"{len(outcome.compared)} day(s) agree ({', '.join(outcome.compared)})"
+    else:
+        description = f"no day to compare yet; waiting: {'; '.join(outcome.waiting.values()) or 'no live buckets'}"
     return dg.AssetCheckResult(passed=outcome.passed, metadata=metadata, description=description, severity=dg.AssetCheckSeverity.ERROR)

@@ -103,8 +103,8 @@ def render_live_page(view: LiveView, refresh_seconds: int = REFRESH_SECONDS) -> 
     per_hour = per_hour.rename(columns={"bucket_at": "hour (UTC)"})[["hour (UTC)", *HOURLY]]
     messages = [_message(m) for m in view.messages]
     message_rows = [{"anchor": m.anchor, "kind": m.kind, "name": m.name, "message_id": m.message_id, **m.totals} for m in view.messages]
-    list_frame = pd.DataFrame(message_rows, columns=["kind", "name", "message_id", *LIVE_STATS])
-    list_frame = list_frame.loc[:, [c for c in list_frame.columns if c not in LIVE_STATS or list_frame[c].any() or c == "sent"]]
+    list_frame = pd.DataFrame(message_rows, columns=["kind", "name", *HOURLY])
+    list_frame = list_frame.loc[:, [c for c in list_frame.columns if c not in HOURLY or list_frame[c].any() or c == "sent"]]
     message_rows = [{**row, "anchor": m["anchor"]} for row, m in zip(_rows(list_frame), message_rows)]
     return render_page(
         "live_report.html.j2",
