@@ -19,6 +19,7 @@ from engagement_pipeline.lib.ingest.load import MANIFEST_TABLE
 from engagement_pipeline.lib.live.buckets import SQL, ensure_live_tables
 from engagement_pipeline.lib.live.window import LIVE_STATS, retention_cutoff
 from engagement_pipeline.lib.models.sql_models import render_sql
+from engagement_pipeline.lib.reports.message_catalog import table_exists
 
 ROLLUP = "int_message_stats__quarter_hourly"
 
@@ -45,8 +46,9 @@ def reconcile(conn: sa.Connection, built_at: dict[date, datetime], now: datetime
     day's ROLLUP partition started, naive UTC) after its last live file."""
     outcome = Reconciliation()
     cutoff = retention_cutoff(now)
+    built = table_exists(conn, ROLLUP)
     for day in live_days(conn):
-        why = _waiting(conn, day, built_at.get(day), cutoff)
+        why = _waiting(conn, day, built_at.get(day) if built else None, cutoff)
         if why:
             outcome.waiting[day.isoformat()] = why
             continue
