@@ -11,6 +11,7 @@ import pytest
 
 from engagement_pipeline.lib.ingest.load import ingest
 from engagement_pipeline.lib.live.buckets import apply_new_files
+from engagement_pipeline.lib.live.page import render_live_page
 from engagement_pipeline.lib.live.view import read_live_view
 from engagement_pipeline.lib.live.window import LiveWindow
 from engagement_pipeline.lib.platform.storage import ObjectStore
@@ -91,6 +92,8 @@ def scenario(url: str, landing: Path) -> dict:
     # A day later the buckets older than 48 h are gone.
     seen["later"] = apply_new_files(engine, now=NOW + timedelta(hours=25))
     seen["buckets_a_day_later"] = bucket_sends(url)
+    # A quiet day later: nothing in the last 24 hours, so the view shows the 24 hours up to the latest event.
+    seen["quiet"] = read_live_view(engine, now=NOW + timedelta(hours=30))
     return seen
 
 
@@ -163,3 +166,11 @@ def test_a_file_dropped_again_with_new_content_adds_only_its_new_events(seen):
 def test_buckets_older_than_48_hours_are_dropped(seen):
     assert seen["later"].buckets_dropped > 0
     assert min(seen["buckets_a_day_later"]) >= "11-19 13:00"
+
+
+def test_a_quiet_window_shows_the_24_hours_up_to_the_latest_event_and_says_so(seen):
+    quiet = seen["quiet"]
+    assert quiet.window.anchored_to_latest_event
+    assert (quiet.window.start, quiet.window.end) == (datetime(2026, 11, 19, 12, 5), datetime(2026, 11, 20, 12, 5))
+    assert quiet.totals["sent"] == 5  # e1, e2, e7, p1, p2: 'edge' went with the buckets older than 48 h
+    assert "showing the 24 hours up to the latest event" in render_live_page(quiet)

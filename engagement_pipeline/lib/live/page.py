@@ -113,6 +113,7 @@ def render_live_page(view: LiveView, refresh_seconds: int = REFRESH_SECONDS) -> 
         refresh_seconds=refresh_seconds,
         window=view.window,
         last_applied_at=view.last_applied_at,
+        files_applied=view.files_applied_24h,
         tiles=_tiles(view.totals),
         chart=time_series_svg(view.series, "bucket_at", CHART, "Every 5 minutes (UTC), all campaigns and Canvases"),
         hourly_columns=_columns(per_hour),
