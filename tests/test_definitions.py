@@ -32,7 +32,7 @@ def test_every_sql_model_but_an_ephemeral_is_an_asset_with_its_refs_as_dependenc
 def test_assets_are_grouped_by_stage_and_described():
     graph = load().resolve_asset_graph()
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert {"ingest", "models"} <= groups
+    assert {"ingest", "models", "live"} <= groups
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, f"{key.to_user_string()} has no description"
@@ -76,6 +76,18 @@ def test_jobs_exist():
     defs = load()
     for name in ("ingest_currents_job", "build_models_job"):
         assert defs.resolve_job_def(name).name == name
+
+
+def test_the_ingest_job_keeps_the_live_view_current_and_checks_it_against_the_rollups():
+    defs = load()
+    graph = defs.resolve_asset_graph()
+    live = dg.AssetKey("live_report")
+    assert graph.get(live).group_name == "live" and dg.AssetKey("raw_currents_events") in graph.get(live).parent_keys
+    checks = {key.name for key in graph.asset_check_keys if key.asset_key == live}
+    assert checks == {"live_report_matches_daily_rollups"}
+    job = defs.resolve_job_def("ingest_currents_job")
+    assert {"raw_currents_events", "live_report"} <= set(job.graph.node_names())
+    assert defs.resolve_sensor_def("landing_files_sensor").minimum_interval_seconds <= 30
 
 
 def test_dagster_definitions_validate_passes(tmp_path):

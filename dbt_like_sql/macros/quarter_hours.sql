@@ -11,3 +11,9 @@
     cast(bit_or(case when {{ q }} < 48 then cast(1 as bigint) << {{ q }} else cast(0 as bigint) end) as bigint) as am_quarters,
         cast(bit_or(case when {{ q }} >= 48 then cast(1 as bigint) << ({{ q }} - 48) else cast(0 as bigint) end) as bigint) as pm_quarters
 {%- endmacro %}
+
+-- five_minute_bucket(column): the start of the 5-minute bucket (00:00, 00:05, ...) holding a UTC
+-- timestamp, as a timestamp: the live view's resolution (three buckets make a quarter-hour).
+{%- macro five_minute_bucket(column) -%}
+    date_trunc('hour', {{ column }}) + cast(floor(extract(minute from {{ column }}) / 5) * 5 as integer) * interval '1 minute'
+{%- endmacro %}

@@ -18,7 +18,7 @@ keyed as (
     select
         event_date,
         {{ message_key() }},
-        coalesce(email_domain, 'unknown') as email_domain,
+        {{ email_domain_key() }} as email_domain,
         action,
         user_id,
         action = 'click' and (not coalesce(is_bot_click, false) or :count_bot_clicks) as is_counted_click

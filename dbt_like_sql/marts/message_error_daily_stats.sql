@@ -28,7 +28,7 @@ keyed as (
             when channel = 'webhook' then 'webhook_failure'
             else 'whatsapp_failure'
         end as error_type,
-        coalesce(nullif(trim(error_code), ''), 'unknown') as error_code
+        {{ error_code_key() }} as error_code
     from failures
 
 ),

@@ -18,7 +18,7 @@ keyed as (
         event_date,
         {{ message_key() }},
         channel,
-        coalesce(nullif(lower(platform), ''), 'unknown') as platform,
+        {{ platform_key() }} as platform,
         action
     from push_events
 

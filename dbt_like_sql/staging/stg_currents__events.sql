@@ -39,5 +39,6 @@ select
     is_drop,
     error_code,
     error_message,
+    abort_type,
     timezone
 from {{ ref('raw_currents_events') }}

@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from engagement_pipeline.cli import delivery, export, pipeline, quarantine, report, report_show
+from engagement_pipeline.cli import delivery, export, live, pipeline, quarantine, report, report_show
 from engagement_pipeline.lib.platform import progress
 from engagement_pipeline.lib.platform.config import ConfigError, load_env_file
 from engagement_pipeline.lib.platform.warehouse import WarehouseLocked
@@ -14,6 +14,7 @@ from engagement_pipeline.lib.platform.warehouse import WarehouseLocked
 HELP = {"rich_markup_mode": None}
 app = typer.Typer(help="Engagement reports from Braze Currents exports, on Dagster.", no_args_is_help=True, add_completion=False, **HELP)
 pipeline.register(app)
+live.register(app)
 delivery.register(report.app)
 report_show.register(report.app)
 app.add_typer(report.app, name="report", help="Report definitions, files and deliveries.")

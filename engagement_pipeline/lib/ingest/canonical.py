@@ -40,6 +40,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "error_code": "varchar",
     "error_message": "varchar",
     "timezone": "varchar",
+    "abort_type": "varchar",
 }
 
 RAW_EXTRA_COLUMNS: dict[str, str] = {"source_file": "varchar", "loaded_at": "timestamp"}

@@ -85,9 +85,21 @@ class IngestSummary:
 def ensure_tables(conn: sa.Connection) -> None:
     for table, columns in ((RAW_TABLE, RAW_COLUMNS), (MANIFEST_TABLE, MANIFEST_COLUMNS), (QUARANTINE_TABLE, QUARANTINE_COLUMNS)):
         conn.execute(sa.text(create_table_sql(table, columns)))
+    _add_new_columns(conn, RAW_TABLE, RAW_COLUMNS)
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(f"create index if not exists {RAW_TABLE}_event_date_idx on {RAW_TABLE} (event_date)"))
     _migrate_to_one_row_per_event(conn)
+
+
+def _add_new_columns(conn: sa.Connection, table: str, columns: dict[str, str]) -> None:
+    """Add the columns a later version introduced (such as `abort_type`) to a table an earlier one created;
+    rows loaded before hold NULL in them."""
+    existing = {
+        row[0] for row in conn.execute(sa.text("select column_name from information_schema.columns where table_name = :t"), {"t": table})
+    }
+    for name, sql_type in columns.items():
+        if name not in existing:
+            conn.execute(sa.text(f"alter table {table} add column {name} {sql_type}"))
 
 
 def _migrate_to_one_row_per_event(conn: sa.Connection) -> None:

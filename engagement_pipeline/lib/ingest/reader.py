@@ -74,6 +74,7 @@ _PASS_THROUGH = (
     "bounce_reason",
     "mailbox_provider",
     "timezone",
+    "abort_type",
 )
 _CAMPAIGN_FIELDS = ("campaign_id", "campaign_name", "message_variation_id", "message_variation_name")
 _CANVAS_FIELDS = (

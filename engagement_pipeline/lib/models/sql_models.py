@@ -206,6 +206,19 @@ def render(model: SqlModel, dialect: str) -> str:
     return f"with {ctes}\nselect * from (\n{sql_of(model)}\n) as {EPHEMERAL_PREFIX}model"
 
 
+def render_sql(path: Path, dialect: str, **context: tuple) -> str:
+    """A SQL template that is not a model (the live view's statements, lib/live/sql/), rendered as models
+    are: the macros of `macros/` are global, so it counts events with the models' own definitions;
+    `{{ ref('x') }}` is table x; `context` adds variables (tuples). Values stay bound parameters."""
+    return _render_sql(path, dialect, tuple(sorted(context.items())))
+
+
+@functools.cache
+def _render_sql(path: Path, dialect: str, context: tuple) -> str:
+    template = _environment(dialect).from_string(path.read_text())
+    return template.render(ref=lambda name: name, config=lambda **_: "", **dict(context)).strip().rstrip(";")
+
+
 def _columns(conn: sa.Connection, table: str) -> list[str] | None:
     rows = conn.execute(
         sa.text("select column_name from information_schema.columns where table_name = :t order by ordinal_position"),
