@@ -86,6 +86,21 @@ def test_variants_side_by_side_equal_the_variant_level_csv(workspace, views):
     assert compared >= 20
 
 
+def test_a_page_shows_the_variant_results_of_its_campaign(workspace, views):
+    url, home = workspace
+    definition = DEFINITION.replace("formats:", "variant_results: {outcome: unique_opens, min_sample_size: 1}\nformats:")
+    _, _, pages = render_with_pages(url, home, definition, "autumn_experiment")
+    results = read_page(pages["campaign-c_mail.html"]).tables["variant-results-table"]
+    # Subject A (the baseline: first by name) reached 4 users, 2 opened; Subject B reached 3, 2 opened.
+    assert {v: (r["users"], r["outcome"]) for v, r in results.items()} == {"Subject A": ("4", "2"), "Subject B": ("3", "2")}
+    assert results["Subject B"]["uplift"] == f"{2 / 3 - 2 / 4:.6f}" and results["Subject A"]["uplift"] == ""
+    # Fisher's exact test (expected counts below 5): the observed table [[2, 1], [2, 2]] is the most likely
+    # of the four with these margins (18/35), so the two-sided p-value is 1.
+    assert results["Subject B"]["test"] == "Fisher's exact" and results["Subject B"]["p_holm"] == "1"
+    assert results["Subject B"]["result"] == "no significant difference"
+    assert "variant-results-table" not in views["campaign-c_push.html"].tables  # one variant, no control: no experiment
+
+
 def test_email_breakdowns_count_only_the_local_period(views):
     mail = views["campaign-c_mail.html"]
     assert mail.tables["bounce-table"] == {

@@ -27,6 +27,7 @@ import jinja2
 import pandas as pd
 
 from engagement_pipeline.lib.delivery.charts import stat_chart_png
+from engagement_pipeline.lib.reports import variant_view as view
 
 _CHANNEL_LABELS = {
     "email": "Email",
@@ -193,39 +194,21 @@ def _variant_table(comparison: VariantComparison) -> dict[str, object]:
     return {"campaign": comparison.campaign, "headers": headers, "rows": rows, "text": _text_table(headers, rows)}
 
 
-def _points(value: object) -> str:
-    return _EMPTY if value is None or pd.isna(value) else f"{float(value) * 100:+.1f} pp"
-
-
-def _p_value(value: object) -> str:
-    if value is None or pd.isna(value):
-        return _EMPTY
-    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
-
-
 def _results_table(results: VariantResults) -> dict[str, object]:
     headers = ["Variant", "Users", stat_label(results.outcome), "Rate", "Uplift", "95% CI", "Relative", "p (Holm)", "Result"]
     rows = []
     for r in results.table.to_dict("records"):
-        name = str(r["variation_name"] or ("Control Group" if r["role"] == "control" else r["variation_id"]))
-        interval = (
-            _EMPTY
-            if r["uplift_ci_low"] is None or pd.isna(r["uplift_ci_low"])
-            else f"{_points(r['uplift_ci_low'])} to {_points(r['uplift_ci_high'])}"
-        )
-        relative = _EMPTY if r["relative_uplift"] is None or pd.isna(r["relative_uplift"]) else f"{float(r['relative_uplift']):+.1%}"
-        verdict = "control" if r["role"] == "control" else str(r["verdict"])
         rows.append(
             [
-                name,
+                view.arm_name(r),
                 format_stat("users", r["exposed"]),
                 format_stat("users", r["converted"]),
                 format_stat("outcome_rate", r["rate"]),
-                _points(r["uplift"]),
-                interval,
-                relative,
-                _p_value(r["p_value_holm"]),
-                verdict,
+                view.points(r["uplift"]),
+                view.interval(r["uplift_ci_low"], r["uplift_ci_high"]),
+                view.relative(r["relative_uplift"]),
+                view.p_value(r["p_value_holm"]),
+                view.result(r),
             ]
         )
     return {"message": results.message, "headers": headers, "rows": rows, "text": _text_table(headers, rows)}

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.pages.page import render_page
@@ -18,8 +19,11 @@ from engagement_pipeline.lib.reports import page_sections
 from engagement_pipeline.lib.reports.names import Names
 from engagement_pipeline.lib.reports.page_data import PageData, gather_pages
 from engagement_pipeline.lib.reports.page_sql import Window
+from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
 from engagement_pipeline.lib.reports.stats import MessageKind
+from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
+from engagement_pipeline.lib.reports.variant_view import arm_name, interval, p_value, points, relative, result, test_name
 
 TEMPLATE = "campaign_report.html.j2"
 KIND_NAMES = {"campaign": "Campaign", "canvas": "Canvas"}
@@ -53,7 +57,32 @@ def _sections(page: PageData) -> list[dict]:
     return sections
 
 
-def render(page: PageData, defn: ReportDefinition, generated_at: datetime) -> RenderedPage:
+def _experiment(results: pd.DataFrame, outcome: str) -> dict | None:
+    """The "Variant results" section of one message: one row per arm, read as in the report email."""
+    if results.empty:
+        return None
+    rows = []
+    for r in results.to_dict("records"):
+        rows.append(
+            {
+                "variant": arm_name(r),
+                "users": r["exposed"],
+                "outcome": r["converted"],
+                "rate": r["rate"],
+                "uplift": points(r["uplift"]),
+                "uplift_value": r["uplift"],
+                "interval": interval(r["uplift_ci_low"], r["uplift_ci_high"]),
+                "relative": relative(r["relative_uplift"]),
+                "test": test_name(r),
+                "p_holm": p_value(r["p_value_holm"]),
+                "p_holm_value": r["p_value_holm"],
+                "result": result(r),
+            }
+        )
+    return {"outcome": outcome.replace("_", " "), "rows": rows}
+
+
+def render(page: PageData, defn: ReportDefinition, generated_at: datetime, experiment: dict | None = None) -> RenderedPage:
     title = page_title(page.kind, page.name)
     html = render_page(
         TEMPLATE,
@@ -64,6 +93,7 @@ def render(page: PageData, defn: ReportDefinition, generated_at: datetime) -> Re
         period=f"{page.window.first.isoformat()} – {page.window.last.isoformat()}",
         granularity="hour" if page.window.hourly else "day",
         sections=_sections(page),
+        experiment=experiment,
         generated_at=f"{generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
     )
     return RenderedPage(page.kind, page.message_id, page_file_name(page.kind, page.message_id), title, html)
@@ -80,11 +110,18 @@ def build_pages(
     generated_at: datetime,
     count_bot_clicks: bool = False,
 ) -> list[RenderedPage]:
-    """The pages of every selected campaign and Canvas with events in ``first``..``last`` (local dates)."""
+    """The pages of every selected campaign and Canvas with events in ``first``..``last`` (local dates),
+    each with its variant results over the whole frame (the definition's ``variant_results`` options)."""
     window = Window(first, last, defn.timezone)
+    block = defn.variant_results
+    outcome = block.outcome if block else "conversions"
     pages = []
     for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
         channels = sorted({c for e in selection.entries if e.kind == kind for c in e.channels})
+        results = (
+            results_for(conn, kind, ids, [Period(first, last)], defn.timezone, experiment_options(block), outcome, names) if ids else None
+        )
         for data in gather_pages(conn, kind, ids, channels, window, names, count_bot_clicks=count_bot_clicks):
-            pages.append(render(data, defn, generated_at))
+            mine = results[results["message_id"] == data.message_id] if results is not None and not results.empty else pd.DataFrame()
+            pages.append(render(data, defn, generated_at, _experiment(mine, outcome)))
     return pages
