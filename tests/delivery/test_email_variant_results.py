@@ -42,12 +42,13 @@ def test_the_email_shows_each_experiment_against_its_control_group(built):
     text = _email(sections).get_body(("plain",)).get_content()
     assert "Variant results of Spring test" in text
     rows = [line.split() for line in text.splitlines() if line.startswith(("Subject", "Control Group"))]
+    # the control group first, then the variants by name
     assert [row[:8] for row in rows] == [
+        ["Control", "Group", "3", "2", "66.7%", "–", "–", "–"],
         ["Subject", "A", "4", "1", "25.0%", "-41.7", "pp", "-75.7"],
         ["Subject", "B", "3", "1", "33.3%", "-33.3", "pp", "-71.8"],
-        ["Control", "Group", "3", "2", "66.7%", "–", "–", "–"],
     ]
-    assert [" ".join(row[-3:]) for row in rows[:2]] == ["no significant difference"] * 2
+    assert [" ".join(row[-3:]) for row in rows[1:]] == ["no significant difference"] * 2
 
 
 def test_a_winner_is_shown_with_its_uplift_and_a_small_p_value_in_html():

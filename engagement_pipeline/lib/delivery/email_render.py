@@ -197,7 +197,7 @@ def _variant_table(comparison: VariantComparison) -> dict[str, object]:
 def _results_table(results: VariantResults) -> dict[str, object]:
     headers = ["Variant", "Users", stat_label(results.outcome), "Rate", "Uplift", "95% CI", "Relative", "p (Holm)", "Result"]
     rows = []
-    for r in results.table.to_dict("records"):
+    for r in view.ordered(results.table):
         rows.append(
             [
                 view.arm_name(r),

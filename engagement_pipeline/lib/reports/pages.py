@@ -23,7 +23,7 @@ from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
 from engagement_pipeline.lib.reports.stats import MessageKind
 from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
-from engagement_pipeline.lib.reports.variant_view import arm_name, interval, p_value, points, relative, result, test_name
+from engagement_pipeline.lib.reports.variant_view import arm_name, interval, ordered, p_value, points, relative, result, test_name
 
 TEMPLATE = "campaign_report.html.j2"
 KIND_NAMES = {"campaign": "Campaign", "canvas": "Canvas"}
@@ -62,7 +62,7 @@ def _experiment(results: pd.DataFrame, outcome: str) -> dict | None:
     if results.empty:
         return None
     rows = []
-    for r in results.to_dict("records"):
+    for r in ordered(results):
         rows.append(
             {
                 "variant": arm_name(r),

@@ -53,5 +53,11 @@ def test_name(row: Mapping) -> str:
     return EMPTY if row["role"] == "control" or _missing(row["test"]) else TEST_NAMES.get(str(row["test"]), str(row["test"]))
 
 
+def ordered(table: pd.DataFrame) -> list[dict]:
+    """The arms as people read them: the control group, then the baseline, then the variants by name."""
+    rank = {"control": 0, "baseline": 1}
+    return sorted(table.to_dict("records"), key=lambda r: (rank.get(str(r["role"]), 2), arm_name(r), str(r["variation_id"])))
+
+
 def result(row: Mapping) -> str:
     return "control" if row["role"] == "control" else str(row["verdict"])
