@@ -58,8 +58,9 @@ def latest(rows: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=CONTACT_SCHEMA)
     parts = []
     for value, seen in (("email_address", "email_seen_at"), ("phone_number", "phone_seen_at")):
-        known = rows.filter(pl.col(value).is_not_null()).sort(seen, value)
-        parts.append(known.group_by("user_id").agg(pl.col(value).last(), pl.col(seen).last()))
+        known = rows.filter(pl.col(value).is_not_null())
+        last = pl.col(seen).arg_max()
+        parts.append(known.group_by("user_id").agg(pl.col(value).get(last), pl.col(seen).get(last)))
     merged = parts[0].join(parts[1], on="user_id", how="full", coalesce=True)
     return merged.select([pl.col(name).cast(dtype) for name, dtype in CONTACT_SCHEMA.items()])
 
