@@ -9,6 +9,9 @@
 -- stat: unique_opens (email Open), unique_clicks (email Click, suspected bot clicks only when
 -- :count_bot_clicks; in-app and content card Click), unique_impressions (in-app and content card
 -- Impression), unique_recipients (a Send on any channel), unique_conversions (campaign Conversion).
+-- Two more, read only by variant results (lib/reports/variant_counts.py), never columns of the stats
+-- tables: unique_enrolled_in_control (campaign EnrollInControl: the control group's users) and
+-- unique_canvas_conversions (Canvas Conversion, per Canvas variation).
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel', 'stat', 'user_id']) }}
 
 with events as (
@@ -37,6 +40,8 @@ classified as (
             when channel in ('in_app_message', 'content_card') and action = 'impression' then 'unique_impressions'
             when action = 'send' then 'unique_recipients'
             when message_kind = 'campaign' and action = 'conversion' then 'unique_conversions'
+            when message_kind = 'campaign' and action = 'enroll_in_control' then 'unique_enrolled_in_control'
+            when message_kind = 'canvas' and action = 'conversion' then 'unique_canvas_conversions'
         end as stat
     from events
 

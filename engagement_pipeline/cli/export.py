@@ -42,11 +42,17 @@ def recipients(
     compression: str = typer.Option("zip", help="zip (one recipients.zip), gzip (one .csv.gz per message) or none."),
     out: Path = typer.Option(None, "--out", help="Write the file(s) into this local folder instead of the report store."),
     link_expiry_hours: float = typer.Option(1.0, "--link-expiry-hours", help="How long the report store's link works."),
+    include_personal_data: str = typer.Option(
+        "", "--include-personal-data", help="Add personal data columns: email_address, phone_number (comma list). Default: none."
+    ),
 ) -> None:
     """One row per user who received the campaign (or was enrolled in its control group) in the period."""
     from engagement_pipeline.defs.resources import resource
+    from engagement_pipeline.lib.ingest.contacts import CONTACTS_TABLE
     from engagement_pipeline.lib.reports.build import run_stamp
+    from engagement_pipeline.lib.reports.message_catalog import table_exists
     from engagement_pipeline.lib.reports.recipient_export import store_export, window, write_export
+    from engagement_pipeline.lib.reports.recipients import personal_columns
     from engagement_pipeline.lib.reports.spec_schema import check_timezone
 
     if not campaign and not canvas:
@@ -58,6 +64,10 @@ def recipients(
     if compression not in ("zip", "gzip", "none"):
         raise typer.BadParameter(f"--compression {compression!r}; expected zip, gzip or none")
     start, end = _date("--from", date_from), _date("--to", date_to)
+    try:
+        personal = personal_columns([v.strip() for v in include_personal_data.split(",") if v.strip()])
+    except ValueError as exc:
+        raise typer.BadParameter(f"--include-personal-data: {exc}") from None
     with resource("settings") as settings, resource("warehouse") as warehouse:
         try:
             tz = check_timezone(timezone or settings.timezone)
@@ -65,8 +75,12 @@ def recipients(
             raise typer.BadParameter(f"--timezone: {exc}") from None
         with warehouse.engine.connect() as conn:
             targets = _targets(conn, campaign, canvas)
+            if personal and not table_exists(conn, CONTACTS_TABLE):
+                raise typer.BadParameter(
+                    f"--include-personal-data: the warehouse has no {CONTACTS_TABLE} table yet; expected one `engagement ingest` since the upgrade"
+                )
         span = window(start, end, tz, datetime.now(ZoneInfo(tz)).date())
-        options = {"tz": tz, "compression": compression, "delimiter": ",", "archive": "recipients"}
+        options = {"tz": tz, "compression": compression, "delimiter": ",", "archive": "recipients", "personal": personal}
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             for path, rows in write_export(warehouse.engine, out, targets, span, **options):
@@ -76,5 +90,7 @@ def recipients(
             store = location.store()
             folder = f"exports/recipients/{run_stamp(datetime.now(UTC))}"
             files = store_export(warehouse.engine, store, folder, targets, span, link_expiry=timedelta(hours=link_expiry_hours), **options)
+    if personal:
+        typer.echo(f"the files hold personal data ({', '.join(personal)}): share the link only with people allowed to see it")
     for item in files:
         typer.echo(f"{item.name} ({item.rows:,} recipients, {item.size_bytes:,} bytes): {item.url}")

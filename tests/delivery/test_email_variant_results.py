@@ -37,8 +37,8 @@ def test_the_email_shows_each_experiment_against_its_control_group(built):
     defn = definition(FRAME + "variant_results: {min_sample_size: 1}\n", home / "email")
     with make_engine(url).connect() as conn:
         sections = variant_results_sections(conn, defn, report.selection, date(2026, 11, 20), date(2026, 11, 21))
-    # c_solo has one variant and no control; the Canvas has no per-user conversions
-    assert [s.message for s in sections] == ["Spring test"]
+    # c_solo has one variant and no control; the Canvas's variations are compared on Canvas conversions
+    assert [s.message for s in sections] == ["Spring test", "Journey"]
     text = _email(sections).get_body(("plain",)).get_content()
     assert "Variant results of Spring test" in text
     rows = [line.split() for line in text.splitlines() if line.startswith(("Subject", "Control Group"))]

@@ -21,7 +21,7 @@ def test_each_variant_is_compared_with_the_control_group_on_conversions(built):
     files = _rows(built, "conversions", "interval: total\nvariant_results: {min_sample_size: 1}\n")
     campaigns = [r for r in files["campaigns.csv"] if r["campaign_id"] == "c_exp"]
     # va: u1, u2, u3, u9 sent (u1 twice), u1 converted; vb: u4, u5, u3, u4 converted (its copy counted once);
-    # control: u6, u7, u8 enrolled, u6 and u7 converted
+    # control: u6, u7, u8 enrolled (u8 twice: counted once), u6 and u7 converted
     assert pick(campaigns, *COLUMNS) == [
         ("va", "email", "variant", "4", "1", "0.25", "-0.416667", "fisher", "no significant difference"),
         ("vb", "email", "variant", "3", "1", "0.333333", "-0.333333", "fisher", "no significant difference"),
@@ -32,8 +32,15 @@ def test_each_variant_is_compared_with_the_control_group_on_conversions(built):
     assert float(va["p_value_holm"]) >= float(va["p_value"])
     solo = [r for r in files["campaigns.csv"] if r["campaign_id"] == "c_solo"]
     assert [r["verdict"] for r in solo] == [""], "a campaign with one variant and no control is not an experiment"
-    # Canvas conversions are not counted per user: no results for the Canvas with this outcome
-    assert {r["verdict"] for r in files["canvases.csv"]} == {""}
+    # cvA: u10, u11 sent, u10 converted (twice: one user); cvB: u12 sent and converted; baseline: the first by name
+    canvases = pick(
+        files["canvases.csv"], "canvas_variation_id", "step_id", "variant_role", "exposed_users", "outcome_users", "uplift", "verdict"
+    )
+    assert canvases == [
+        ("cvA", "s1", "baseline", "2", "1", "", "baseline"),
+        ("cvA", "s2", "baseline", "2", "1", "", "baseline"),
+        ("cvB", "s1", "variant", "1", "1", "0.5", "no significant difference"),
+    ]
 
 
 def test_other_outcomes_compare_with_the_baseline_variant_and_fill_every_step_of_a_canvas_variation(built):
@@ -94,8 +101,8 @@ def test_the_variant_results_asset_shows_the_table_in_its_metadata(built):
     )
     (event,) = result.asset_materializations_for_node("variant_results")
     shown = {key: value.value for key, value in event.metadata.items()}
-    assert shown["dagster/row_count"] == 3
-    assert shown["experiments"] == 1
+    assert shown["dagster/row_count"] == 5  # c_exp's three arms, cv_x's two variations
+    assert shown["experiments"] == 2
     assert shown["winners"] == "none"
     assert shown["period"] == "2026-11-20 .. 2026-11-21"
     assert "| Spring test | Subject A | variant | 4 | 1 | 0.25 | -0.4167 |" in shown["results"]

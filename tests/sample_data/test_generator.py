@@ -85,7 +85,7 @@ def test_the_pipeline_reader_loads_every_file(zone: Zone) -> None:
         if decoded.skipped:
             skipped.add(decoded.event_type)
         else:
-            canonical, rejected = canonical_batch(decoded.event_type, [decoded.raw])
+            canonical, rejected, _contacts = canonical_batch(decoded.event_type, [decoded.raw])
             assert not rejected and canonical.height == len(zone.records[path])
     assert skipped == set(NOT_INGESTED_EVENT_TYPES)
 

@@ -7,11 +7,12 @@ Campaign c_exp "Spring test" (email), UTC 2026-11-20 .. 2026-11-21:
   by u2) and converts; u1 is sent again on day 2 (a re-send); u9 is sent on day 2, delivered, unsubscribes.
 - vb "Subject B": u4, u5 sent on day 1 (u4 delivered and converts, u5 bounces); u3 is sent vb on
   day 2 (a user in two variants: reported in va, flagged).
-- vc, the control group (no name): u6, u7, u8 enrolled on day 1; u6 converts on day 1, u7 on day 2.
+- vc, the control group (no name): u6, u7, u8 enrolled on day 1 (u8 twice: one user, two enrolment
+  events); u6 converts on day 1, u7 on day 2.
 - one event (u4's conversion) is delivered twice by Currents (the same id): counted once.
 Campaign c_solo "Solo" (one variant, no control): u1 sent on day 1.
 Canvas cv_x "Journey": variation cvA step s1 sent to u10 (who clicks) and u11, step s2 sent to u10;
-variation cvB step s1 sent to u12.
+variation cvB step s1 sent to u12. Canvas conversions: u10 twice (cvA, days 1 and 2), u12 (cvB).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def experiment_events() -> list[dict]:
         event(EMAIL + "Send", f"{day2}08:00:00", "u3", **_exp("vb"), **_ext("u3")),
     ]
     rows += [event("users.campaigns.EnrollInControl", f"{day1}09:00:00", u, **_exp("vc"), **_ext(u)) for u in ("u6", "u7", "u8")]
+    rows.append(event("users.campaigns.EnrollInControl", f"{day1}12:00:00", "u8", **_exp("vc"), **_ext("u8")))
     rows += [event(CONVERT, f"{day1}15:00:00", "u6", **_exp("vc")), event(CONVERT, f"{day2}15:00:00", "u7", **_exp("vc"))]
     rows.append(event(EMAIL + "Send", f"{day1}09:00:00", "u1", campaign_id="c_solo", campaign_name="Solo", message_variation_id="vs"))
     rows += [
@@ -89,6 +91,9 @@ def experiment_events() -> list[dict]:
         event(EMAIL + "Send", f"{day2}07:00:00", "u10", **_canvas("cvA", "s2"), **_ext("u10")),
         event(EMAIL + "Send", f"{day1}07:00:00", "u11", **_canvas("cvA", "s1")),
         event(EMAIL + "Send", f"{day1}07:00:00", "u12", **_canvas("cvB", "s1")),
+        event("users.canvas.Conversion", f"{day1}08:00:00", "u10", **_canvas("cvA", "s1")),
+        event("users.canvas.Conversion", f"{day2}08:00:00", "u10", **_canvas("cvA", "s2")),
+        event("users.canvas.Conversion", f"{day1}09:00:00", "u12", **_canvas("cvB", "s1")),
     ]
     return rows
 

@@ -108,19 +108,25 @@ def build_workspace(url: str, home: Path) -> None:
     materialize_days(url, home, FIRST_DAY, LAST_DAY)
 
 
-def definition(text: str, folder: Path, report_id: str = "test_report") -> ReportDefinition:
+def definition(text: str, folder: Path, report_id: str = "test_report", allowed_domains: tuple[str, ...] = ()) -> ReportDefinition:
     body = text if "recipients:" in text else text + "\nrecipients: [analyst@example.com]\n"
     path = folder / f"{report_id}.yaml"
     path.write_text(body)
-    return parse_definition(body.encode(), path)
+    return parse_definition(body.encode(), path, allowed_recipient_domains=allowed_domains)
 
 
 def render(
-    url: str, folder: Path, text: str, *, as_of: datetime | None = None, store: ObjectStore | None = None
+    url: str,
+    folder: Path,
+    text: str,
+    *,
+    as_of: datetime | None = None,
+    store: ObjectStore | None = None,
+    allowed_domains: tuple[str, ...] = (),
 ) -> tuple[GeneratedReport, dict[str, list[dict]]]:
     """Render a definition written as YAML and read its stored files back as {csv name: rows}."""
     folder.mkdir(parents=True, exist_ok=True)
-    defn = definition(text, folder)
+    defn = definition(text, folder, allowed_domains=allowed_domains)
     store = store or ObjectStore(str(folder / "out"))
     report = generate_report(defn, make_engine(url), store, run_id="test-run", as_of=as_of or datetime(2026, 11, 3, tzinfo=UTC))
     return report, read_files(store, report, defn.delimiter)

@@ -213,6 +213,11 @@ def _attempt(
             f"{defn.source_path}: recipients: {', '.join(outside)} outside the allowed recipient domains; "
             f"expected addresses at {', '.join(ctx.settings.allowed_domains)}"
         )
+    if defn.personal_data and not ctx.settings.allowed_domains:
+        raise DeliveryError(
+            f"{defn.source_path}: personal_data: asks for {', '.join(defn.personal_data)} but ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS"
+            " is not set; expected the setting to list the domains allowed to receive personal data"
+        )
     period = (output.period_start, output.period_end)
     reasons = ctx.hold_reasons(output.period_start, output.period_end, record.due_at, defn.timezone)
     if reasons:

@@ -11,7 +11,9 @@ dropped here: an event (id and event type) already in the raw table, or seen
 earlier in the same load (files in key order), is not inserted again, so the raw
 table holds one row per event and the staging model is a plain view over it. Two
 events of different types sharing an id are both kept (the staging grain check
-reports them).
+reports them). The users' e-mail addresses and phone numbers go to `recipient_contacts`
+(`contacts.py`) in the same transaction as the events, never to the raw event table; the
+quarantine keeps a record with them redacted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import sqlalchemy as sa
 
 from engagement_pipeline.lib.ingest.braze_lists import is_catalog_file
 from engagement_pipeline.lib.ingest.canonical import RAW_COLUMNS, create_table_sql
+from engagement_pipeline.lib.ingest.contacts import ensure_contacts_table, upsert_contacts
 from engagement_pipeline.lib.ingest.mapping import map_batch
 from engagement_pipeline.lib.ingest.reader import CurrentsFileError, DecodedFile, decode_file
 from engagement_pipeline.lib.ingest.record_checks import IngestLimits, quarantine_row
@@ -89,6 +92,7 @@ def ensure_tables(conn: sa.Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(f"create index if not exists {RAW_TABLE}_event_date_idx on {RAW_TABLE} (event_date)"))
     _migrate_to_one_row_per_event(conn)
+    ensure_contacts_table(conn, MIGRATIONS_TABLE)
 
 
 def _add_new_columns(conn: sa.Connection, table: str, columns: dict[str, str]) -> None:
@@ -221,6 +225,7 @@ def _flush(
             events = append_new_events(conn, events.with_columns(pl.lit(now).alias("loaded_at")))
             summary.duplicates_skipped += decoded_rows - events.height
         _account(manifest, quarantine, events, summary)
+        upsert_contacts(conn, mapped.contacts_frame())
         bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(manifest, schema=_schema(MANIFEST_COLUMNS)))
         if quarantine:
             bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(quarantine, schema=_schema(QUARANTINE_COLUMNS)))

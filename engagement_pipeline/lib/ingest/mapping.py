@@ -14,6 +14,7 @@ from datetime import datetime
 
 import polars as pl
 
+from engagement_pipeline.lib.ingest.contacts import latest
 from engagement_pipeline.lib.ingest.reader import canonical_batch, first_line
 from engagement_pipeline.lib.ingest.record_checks import IngestLimits
 
@@ -22,14 +23,19 @@ MAPPING_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)
 
 @dataclass
 class MappedBatch:
-    """Canonical rows, quarantined records, and the files that could not be mapped (key -> reason)."""
+    """Canonical rows, quarantined records, contact details, and the files that could not be mapped (key -> reason)."""
 
     events: list[pl.DataFrame] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    contacts: list[pl.DataFrame] = field(default_factory=list)
 
     def frame(self) -> pl.DataFrame | None:
         return pl.concat(self.events, how="vertical") if self.events else None
+
+    def contacts_frame(self) -> pl.DataFrame:
+        """One row per user over the batch's event types: the latest address and number."""
+        return latest(pl.concat(self.contacts, how="vertical")) if self.contacts else latest(pl.DataFrame())
 
 
 def map_batch(by_type: dict[str, list[pl.DataFrame]], limits: IngestLimits, now: datetime) -> MappedBatch:
@@ -55,9 +61,11 @@ def _map_one(mapped: MappedBatch, event_type: str, frame: pl.DataFrame, limits: 
         )
 
 
-def _add(mapped: MappedBatch, canonical: pl.DataFrame, quarantined: list[dict]) -> None:
+def _add(mapped: MappedBatch, canonical: pl.DataFrame, quarantined: list[dict], contacts: pl.DataFrame) -> None:
     mapped.events.append(canonical)
     mapped.quarantined.extend(quarantined)
+    if contacts.height:
+        mapped.contacts.append(contacts)
 
 
 def _failing_field(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ import fastavro
 import polars as pl
 
 from engagement_pipeline.lib.ingest.canonical import CANONICAL_COLUMNS, REQUIRED_FIELDS, polars_schema
+from engagement_pipeline.lib.ingest.contacts import contacts_of
 from engagement_pipeline.lib.ingest.event_types import (
     EVENT_TYPES,
     event_type_from_key,
@@ -118,15 +119,16 @@ def decode_file(data: bytes, key: str) -> DecodedFile:
 
 def canonical_batch(
     event_type: str, frames: list[pl.DataFrame], limits: IngestLimits | None = None, now: datetime | None = None
-) -> tuple[pl.DataFrame, list[dict]]:
-    """Canonical rows (with `source_file`) of several decoded files of one event type, and quarantined records.
+) -> tuple[pl.DataFrame, list[dict], pl.DataFrame]:
+    """Canonical rows (with `source_file`) of several decoded files of one event type, quarantined records,
+    and the users' contact details (`contacts.contacts_of`: kept apart, never in the canonical rows).
 
     Raises polars' error when the files cannot be combined or a field cannot be cast (a `time`
     of strings that are not numbers): `mapping.map_batch` then maps file by file."""
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     frame, quarantined = split_invalid(frame, event_type, limits or IngestLimits(), now or datetime.now(timezone.utc))
     canonical = to_canonical(frame, event_type).with_columns(frame["source_file"])
-    return canonical, quarantined
+    return canonical, quarantined, contacts_of(frame)
 
 
 def first_line(exc: BaseException) -> str:

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta, timezone
 import polars as pl
 
 from engagement_pipeline.lib.ingest.canonical import REQUIRED_FIELDS
+from engagement_pipeline.lib.ingest.contacts import PERSONAL_SOURCE_FIELDS
 
 # Bounds of a time that converts to a microsecond timestamp on every engine: 0001-01-01 .. 9999-12-31.
 _FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799
 _PREVIEW_CHARS = 1024
+REDACTED = "(redacted)"
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,12 @@ def _string_checks(frame: pl.DataFrame, limit: int) -> list[tuple[pl.Expr, pl.Ex
 
 
 def quarantine_row(key: str, event_type: str | None, reason: str, record: dict | None, max_string_bytes: int | None = None) -> dict:
-    """A row of the quarantine table: the record as JSON (strings over the limit cut to a preview), or
-    no record for a whole file."""
+    """A row of the quarantine table: the record as JSON (strings over the limit cut to a preview, e-mail
+    addresses and phone numbers redacted), or no record for a whole file."""
     if record is not None and max_string_bytes is not None:
         record = {name: _preview(value, max_string_bytes) for name, value in record.items()}
+    if record is not None:  # personal data lives only in recipient_contacts (contacts.py)
+        record = {name: REDACTED if name in PERSONAL_SOURCE_FIELDS and value is not None else value for name, value in record.items()}
     return {
         "source_file": key,
         "event_type": event_type,

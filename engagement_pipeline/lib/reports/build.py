@@ -131,10 +131,11 @@ def _store(
 def _export(
     engine: sa.Engine, store: ObjectStore, defn: ReportDefinition, targets: list[Target], folder: str, frame: tuple[date, date]
 ) -> tuple[ReportFile, ...]:
-    """A definition of ``kind: recipients``: one recipients CSV per selected message (recipient_export.py)."""
+    """A definition of ``kind: recipients``: one recipients CSV per selected message (recipient_export.py), with
+    the personal data its ``personal_data`` asks for (validated against the allowed domains when loaded)."""
     span = window(frame[0], frame[1], defn.timezone, frame[1])
     options = {"tz": defn.timezone, "compression": defn.compression, "delimiter": defn.delimiter, "archive": defn.report_id}
-    return store_export(engine, store, folder, targets, span, link_expiry=defn.link_expiry, **options)
+    return store_export(engine, store, folder, targets, span, link_expiry=defn.link_expiry, personal=defn.personal_data, **options)
 
 
 def generate_report(

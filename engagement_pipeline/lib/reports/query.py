@@ -172,6 +172,20 @@ def _grid(periods: Sequence[Period], members: pd.DataFrame) -> pd.DataFrame:
     return bounds.merge(members, how="cross").sort_values(["period_start", *KEYS], kind="stable")
 
 
+def query_users(
+    conn: sa.Connection, level: Level, message_ids: Sequence[str], periods: Sequence[Period], touch_stats: Sequence[str], tz: str = "UTC"
+) -> pd.DataFrame:
+    """Distinct users per period × message (at ``level``) × channel for any ``stat`` of the user touches,
+    the catalogue's or the touch-only ones (``unique_enrolled_in_control``): period_start, KEYS, one column each."""
+    columns = ["period_start", *KEYS, *touch_stats]
+    if not message_ids or not periods or not touch_stats:
+        return pd.DataFrame(columns=columns)
+    calendar, params = calendar_cte(utc_slices(periods, tz))
+    common = {"message_ids": list(message_ids), "message_kind": level.kind, "stats": list(touch_stats)}
+    wide = _wide(_frame(conn, _unique_sql(level, calendar), params | common, ["message_ids", "stats"]))
+    return wide.reindex(columns=columns, fill_value=0)
+
+
 def query_stats(
     conn: sa.Connection,
     level: Level,

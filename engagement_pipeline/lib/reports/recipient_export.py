@@ -66,6 +66,7 @@ def write_export(
     compression: str,
     delimiter: str,
     archive: str,
+    personal: Sequence[str] = (),
 ) -> list[tuple[Path, int]]:
     """Write the packed files into ``folder``: (path, data rows) per file written."""
     paths: list[str] = []
@@ -84,6 +85,7 @@ def write_export(
                         delimiter=delimiter,
                         variations=target.variations,
                         steps=target.steps,
+                        personal=personal,
                     )
                 )
     if compression == "zip":
@@ -103,10 +105,14 @@ def store_export(
     delimiter: str = ",",
     archive: str = "recipients",
     link_expiry: timedelta = timedelta(hours=1),
+    personal: Sequence[str] = (),
 ) -> tuple[ReportFile, ...]:
-    """Write, store under ``key_folder`` and link the export, as report files are."""
+    """Write, store under ``key_folder`` and link the export, as report files are; ``personal``: the
+    personal data columns (lib/reports/recipients.py), none by default."""
     with tempfile.TemporaryDirectory(prefix="recipients-") as tmp:
-        written = write_export(engine, Path(tmp), targets, span, tz=tz, compression=compression, delimiter=delimiter, archive=archive)
+        written = write_export(
+            engine, Path(tmp), targets, span, tz=tz, compression=compression, delimiter=delimiter, archive=archive, personal=personal
+        )
         files = []
         for path, rows in written:
             key = f"{key_folder}/{path.name}"

@@ -7,8 +7,10 @@ a delivery, an open, a (non-bot) click, a conversion, an unsubscribe and a (hard
 assigns one variant per user per campaign; a user the events show in two variants is reported in
 the first and flagged ``in_several_variants``. A Canvas has one row per user × variation × step sent
 (``converted``: a Canvas conversion of the user in that variation). Events are those of
-``stg_currents__events`` (each event once: ingestion drops Currents' repeated copies); no personal
-data is exported (the warehouse keeps e-mail domains, not addresses or phone numbers).
+``stg_currents__events`` (each event once: ingestion drops Currents' repeated copies). Personal data
+(``email_address``, ``phone_number``: the user's latest, from ``recipient_contacts``) is added as the
+last columns only when the caller asks for it (``personal``): a definition's ``personal_data``,
+valid only for recipients on the allowed domains, or the command's ``--include-personal-data``.
 
 Memory stays bounded: the warehouse groups the events, and the rows stream out in batches (DuckDB
 record batches, a PostgreSQL server-side cursor) straight into the compressed file.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import gzip
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +31,8 @@ from typing import IO
 import polars as pl
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.ingest.contacts import CONTACTS_TABLE, PERSONAL_FIELDS
+from engagement_pipeline.lib.reports.message_catalog import table_exists
 from engagement_pipeline.lib.reports.render import CONTROL_GROUP_NAME
 from engagement_pipeline.lib.reports.stats import MessageKind
 
@@ -100,7 +104,7 @@ final as (
     inner join flags on flags.user_id = firsts.user_id
     inner join spread on spread.user_id = firsts.user_id
 )
-select * from final order by user_id
+select * from final
 """
 CANVAS_SQL = f"""
 with {_EVENTS.format(variation="coalesce(canvas_variation_id, '')", step="coalesce(canvas_step_id, '')", selects="canvas_id = :message_id")},
@@ -122,8 +126,9 @@ final as (
     inner join flags on flags.user_id = sends.user_id and flags.variation_id = sends.variation_id and flags.step_id = sends.step_id
     left join conversions on conversions.user_id = sends.user_id and conversions.variation_id = sends.variation_id
 )
-select * from final order by user_id, variation_id, step_id
+select * from final
 """
+ORDER: dict[MessageKind, tuple[str, ...]] = {"campaign": ("user_id",), "canvas": ("user_id", "variation_id", "step_id")}
 
 
 @dataclass(frozen=True)
@@ -151,9 +156,37 @@ def _cursor_batches(conn: sa.Connection, sql: str, params: dict) -> Iterator[pl.
         yield pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
 
 
-def recipient_batches(conn: sa.Connection, kind: MessageKind, message_id: str, window: Window) -> Iterator[pl.DataFrame]:
-    """The export's rows (before names and time zone) in batches of at most BATCH_ROWS."""
+def personal_columns(values: Sequence[str]) -> tuple[str, ...]:
+    """The personal data columns asked for, in PERSONAL_FIELDS order; ValueError for another name."""
+    unknown = [v for v in values if v not in PERSONAL_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown personal data {', '.join(map(repr, unknown))}; expected some of {', '.join(PERSONAL_FIELDS)}")
+    return tuple(f for f in PERSONAL_FIELDS if f in values)
+
+
+def export_sql(kind: MessageKind, personal: Sequence[str] = ()) -> str:
+    """The export's query; with ``personal``, those columns of each user's contact details joined last."""
     sql = CAMPAIGN_SQL if kind == "campaign" else CANVAS_SQL
+    if not personal:
+        return f"{sql}order by {', '.join(ORDER[kind])}\n"
+    columns = ", ".join(f"contacts.{c}" for c in personal)
+    order = ", ".join(f"recipients.{c}" for c in ORDER[kind])
+    return (
+        f"select recipients.*, {columns}\nfrom (\n{sql}) as recipients\n"
+        f"left join {CONTACTS_TABLE} as contacts on contacts.user_id = recipients.user_id\norder by {order}\n"
+    )
+
+
+def recipient_batches(
+    conn: sa.Connection, kind: MessageKind, message_id: str, window: Window, personal: Sequence[str] = ()
+) -> Iterator[pl.DataFrame]:
+    """The export's rows (before names and time zone) in batches of at most BATCH_ROWS."""
+    if personal and not table_exists(conn, CONTACTS_TABLE):
+        raise ValueError(
+            f"personal data ({', '.join(personal)}) asked for, but the warehouse has no {CONTACTS_TABLE} table yet;"
+            " expected one ingestion run (engagement ingest) since the upgrade"
+        )
+    sql = export_sql(kind, personal)
     params = {"message_id": message_id, **window.params()}
     fetch = _duckdb_batches if conn.dialect.name == "duckdb" else _cursor_batches
     yield from fetch(conn, sql, params)
@@ -163,8 +196,11 @@ def _names(batch: pl.DataFrame, column: str, names: dict[str, str], key: str) ->
     return pl.col(key).replace_strict(names, default="", return_dtype=pl.String).alias(column) if names else pl.lit("").alias(column)
 
 
-def format_batch(batch: pl.DataFrame, kind: MessageKind, tz: str, variations: dict[str, str], steps: dict[str, str]) -> pl.DataFrame:
-    """The CSV columns of a batch: names beside ids, ``first_sent_at`` as local ISO time with its offset."""
+def format_batch(
+    batch: pl.DataFrame, kind: MessageKind, tz: str, variations: dict[str, str], steps: dict[str, str], personal: Sequence[str] = ()
+) -> pl.DataFrame:
+    """The CSV columns of a batch: names beside ids, ``first_sent_at`` as local ISO time with its offset,
+    then the ``personal`` columns."""
     sent = pl.col("first_sent_at").cast(pl.Datetime("us")).dt.replace_time_zone("UTC").dt.convert_time_zone(tz)
     frame = batch.with_columns(
         sent.dt.strftime("%Y-%m-%dT%H:%M:%S%:z").alias("first_sent_at"),
@@ -176,10 +212,10 @@ def format_batch(batch: pl.DataFrame, kind: MessageKind, tz: str, variations: di
         frame = frame.with_columns(
             pl.when(unnamed_control).then(pl.lit(CONTROL_GROUP_NAME)).otherwise(pl.col("variation_name")).alias("variation_name")
         )
-        return frame.select(COLUMNS["campaign"])
+        return frame.select(*COLUMNS["campaign"], *[pl.col(c).cast(pl.String) for c in personal])
     frame = frame.with_columns(_names(batch, "step_name", steps, "step_id"))
     frame = frame.rename({"variation_id": "canvas_variation_id", "variation_name": "canvas_variation_name"})
-    return frame.select(COLUMNS["canvas"])
+    return frame.select(*COLUMNS["canvas"], *[pl.col(c).cast(pl.String) for c in personal])
 
 
 @contextmanager
@@ -212,16 +248,17 @@ def write_recipients(
     delimiter: str = ",",
     variations: dict[str, str] | None = None,
     steps: dict[str, str] | None = None,
+    personal: Sequence[str] = (),
 ) -> int:
     """Stream the export of one campaign or Canvas into ``sink`` as CSV (header first); the row count."""
     rows = 0
     header = True
-    for batch in recipient_batches(conn, kind, message_id, window):
+    for batch in recipient_batches(conn, kind, message_id, window, personal):
         if batch.is_empty():
             continue
-        out = format_batch(batch, kind, tz, variations or {}, steps or {})
+        out = format_batch(batch, kind, tz, variations or {}, steps or {}, personal)
         out.write_csv(sink, include_header=header, separator=delimiter, line_terminator="\r\n")
         header, rows = False, rows + out.height
     if header:
-        sink.write((delimiter.join(COLUMNS[kind]) + "\r\n").encode())
+        sink.write((delimiter.join((*COLUMNS[kind], *personal)) + "\r\n").encode())
     return rows

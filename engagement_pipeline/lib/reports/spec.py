@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+from engagement_pipeline.lib.ingest.contacts import PERSONAL_FIELDS
 from engagement_pipeline.lib.reports.spec_errors import ReportDefinitionError, problems_from_validation, read_yaml
 from engagement_pipeline.lib.reports.spec_schema import (
     DefinitionIn,
@@ -85,6 +86,7 @@ class ReportDefinition(BaseModel):
     link_expiry: timedelta = timedelta(hours=1)
     formats: tuple[OutputFormat, ...] = ("csv",)
     variant_results: VariantResultsIn | None = None
+    personal_data: tuple[str, ...] = ()
     source_path: Path | None = None
     content_hash: str = ""
 
@@ -119,9 +121,39 @@ def _normalise(raw: DefinitionIn, report_id: str, timezone: str, path: Path, dig
         link_expiry=raw.link_expiry,
         formats=tuple(raw.formats),
         variant_results=raw.variant_results,
+        personal_data=tuple(f for f in PERSONAL_FIELDS if f in raw.personal_data),
         source_path=path,
         content_hash=digest,
     )
+
+
+def personal_data_problems(document: dict[str, Any], allowed_domains: Sequence[str]) -> list[tuple[str, str]]:
+    """Personal data goes only to recipients on ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS, so a definition that
+    asks for it needs the setting set and every recipient on it (report delivery checks again at send time)."""
+    asked = document.get("personal_data")
+    recipients = document.get("recipients")
+    if not asked or not isinstance(asked, list) or not isinstance(recipients, list):
+        return []
+    fields = ", ".join(map(str, asked))
+    allowed = [d.lower().lstrip("@") for d in allowed_domains]
+    if not allowed:
+        return [
+            (
+                "personal_data",
+                f"asks for {fields} but ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS is not set; expected the setting to list the domains"
+                " allowed to receive personal data, with every recipient on one of them",
+            )
+        ]
+    outside = [str(r) for r in recipients if str(r).strip().rsplit("@", 1)[-1].lower() not in allowed]
+    if not outside:
+        return []
+    return [
+        (
+            "personal_data",
+            f"asks for {fields} but recipient(s) {', '.join(outside)} are outside ENGAGEMENT_ALLOWED_RECIPIENT_DOMAINS;"
+            f" expected every recipient at {', '.join(allowed)}",
+        )
+    ]
 
 
 def parse_definition(
@@ -138,6 +170,7 @@ def parse_definition(
         message = f"report id {report_id!r} has unusual characters; expected letters, digits, '-' and '_'"
         problems.append(("(file name)", message))
     document = read_yaml(data, source_path, list(DefinitionIn.model_fields))
+    problems.extend(personal_data_problems(document, allowed_recipient_domains))
     try:
         raw = DefinitionIn.model_validate(document, context={"allowed_domains": tuple(allowed_recipient_domains)})
     except ValidationError as exc:

@@ -355,9 +355,12 @@ class DefinitionIn(_Block):
         "csv"
     ]
     variant_results: VariantResultsIn | None = None
+    personal_data: list[Literal["email_address", "phone_number"]] = []
 
     @model_validator(mode="after")
     def _recipients_take_no_stats(self) -> DefinitionIn:
+        if self.personal_data and self.kind != "recipients":
+            raise ValueError("personal_data is for kind: recipients (the recipient export); expected no personal_data in a stats report")
         if self.kind == "recipients" and (self.stats or self.variant_results):
             raise ValueError("kind: recipients exports users, not stats; expected no stats and no variant_results")
         if self.kind == "recipients" and self.formats != ["csv"]:

@@ -5,10 +5,11 @@ It reads what every report reads (lib/reports/query.py at variation level over a
 ``unique_recipients`` (users with a Send of the variation on any channel) and the outcome's unique
 stat are recounted from ``int_user_touches__daily``; a campaign's control group is the variation
 with enrolments (``enrolled_in_control``, channel ``control`` rows) in the time frame, and its
-exposed users are its enrolments. The control group has only conversions, so it is an arm only
-when the outcome is conversions; with any other outcome the variants are compared with the
-baseline variant. Canvas conversions are not counted per user in the warehouse: a Canvas with
-the outcome ``conversions`` has no results (``outcome_available`` says so).
+exposed users are its distinct enrolled users over the period (``unique_enrolled_in_control``: a
+user enrolled twice counts once, as a variant's recipient sent twice does). The control group has
+only conversions, so it is an arm only when the outcome is conversions; with any other outcome the
+variants are compared with the baseline variant. A Canvas's outcome ``conversions`` is its users
+with a Canvas conversion in the variation (``unique_canvas_conversions``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from engagement_pipeline.lib.reports.experiments import Options, variant_results
 from engagement_pipeline.lib.reports.names import Names
 from engagement_pipeline.lib.reports.periods import Period
-from engagement_pipeline.lib.reports.query import Level, query_stats
+from engagement_pipeline.lib.reports.query import KEYS, Level, query_stats, query_users
 from engagement_pipeline.lib.reports.spec_schema import VariantResultsIn
 from engagement_pipeline.lib.reports.stats import MessageKind
 
@@ -31,6 +32,9 @@ OUTCOMES: dict[str, str] = {
     "unique_clicks": "unique_clicks",
     "unique_impressions": "unique_impressions",
 }
+# Touch-only stats of int_user_touches__daily (not columns of the stats tables)
+CONTROL_USERS = "unique_enrolled_in_control"
+CANVAS_CONVERSIONS = "unique_canvas_conversions"
 COUNT_COLUMNS = ["period_start", "period_end", "message_id", "variation_id", "variation_name", "is_control", "exposed", "converted"]
 
 
@@ -41,8 +45,22 @@ def experiment_options(block: VariantResultsIn | None) -> Options:
     return Options(min_sample_size=block.min_sample_size, baseline=block.baseline)
 
 
-def outcome_available(kind: MessageKind, outcome: str) -> bool:
-    return not (kind == "canvas" and outcome == "conversions")
+def _outcome_stat(kind: MessageKind, outcome: str) -> str:
+    return CANVAS_CONVERSIONS if kind == "canvas" and outcome == "conversions" else OUTCOMES[outcome]
+
+
+def _counts(conn: sa.Connection, level: Level, message_ids: Sequence[str], periods: Sequence[Period], tz: str, stat: str) -> pd.DataFrame:
+    """unique_recipients, ``stat``, enrolled_in_control and CONTROL_USERS per period × message × variation."""
+    campaign = level.kind == "campaign"
+    catalogued = ["unique_recipients", *([] if stat == CANVAS_CONVERSIONS else [stat]), *(["enrolled_in_control"] if campaign else [])]
+    touch_only = [CANVAS_CONVERSIONS] if stat == CANVAS_CONVERSIONS else [CONTROL_USERS] if campaign else []
+    frame = query_stats(conn, level, message_ids, periods, catalogued, tz)
+    if touch_only and not frame.empty:
+        users = query_users(conn, level, message_ids, periods, touch_only, tz)
+        frame = frame.merge(users, on=["period_start", *KEYS], how="left")
+    for column in (*touch_only, "enrolled_in_control", CONTROL_USERS):
+        frame[column] = frame[column].fillna(0).astype("int64") if column in frame else 0
+    return frame
 
 
 def arm_counts(
@@ -55,21 +73,19 @@ def arm_counts(
     names: Names | None = None,
 ) -> pd.DataFrame:
     """COUNT_COLUMNS, one row per period × message × variation with activity in the time frame."""
-    stat = OUTCOMES[outcome]
-    if not message_ids or not periods or not outcome_available(kind, outcome):
+    stat = _outcome_stat(kind, outcome)
+    if not message_ids or not periods:
         return pd.DataFrame(columns=COUNT_COLUMNS)
-    base = ["unique_recipients", stat, *(["enrolled_in_control"] if kind == "campaign" else [])]
-    frame = query_stats(conn, Level(kind, by_variation=True, by_channel=False), message_ids, periods, base, tz)
+    frame = _counts(conn, Level(kind, by_variation=True, by_channel=False), message_ids, periods, tz, stat)
     frame = frame[frame["variation_id"] != ""]
     if frame.empty:
         return pd.DataFrame(columns=COUNT_COLUMNS)
-    enrolled = frame["enrolled_in_control"] if "enrolled_in_control" in frame else pd.Series(0, index=frame.index)
-    controls = set(frame.loc[enrolled > 0, ["message_id", "variation_id"]].itertuples(index=False, name=None))
+    controls = set(frame.loc[frame["enrolled_in_control"] > 0, ["message_id", "variation_id"]].itertuples(index=False, name=None))
     is_control = pd.Series(
         [key in controls for key in frame[["message_id", "variation_id"]].itertuples(index=False, name=None)], index=frame.index
     )
     if outcome != "conversions":
-        frame, enrolled, is_control = frame[~is_control], enrolled[~is_control], is_control[~is_control]
+        frame, is_control = frame[~is_control], is_control[~is_control]
     lookup = names or Names()
     return pd.DataFrame(
         {
@@ -79,7 +95,7 @@ def arm_counts(
             "variation_id": frame["variation_id"],
             "variation_name": [lookup.lookup(kind, m, v, "")[1] for m, v in zip(frame["message_id"], frame["variation_id"], strict=True)],
             "is_control": is_control,
-            "exposed": enrolled.where(is_control, frame["unique_recipients"]).astype("int64"),
+            "exposed": frame[CONTROL_USERS].where(is_control, frame["unique_recipients"]).astype("int64"),
             "converted": frame[stat].astype("int64"),
         }
     ).reset_index(drop=True)
