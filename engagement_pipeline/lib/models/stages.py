@@ -6,7 +6,8 @@ cannot both feed and read another (`int_messages__daily` -> `message_components`
 `int_message_stats__keyed`). A model's stage is the highest stage of what it reads, one more
 when the kind changes; models of one stage and kind run in one step, in dependency order.
 What a model's checks read (`extra_deps`) counts as read by the model: such a check runs after
-its inputs are built, in the same or a later step.
+its inputs are built, in the same or a later step. A model nothing reads runs in the last step of
+its kind, so that a failure there (a step fails as a whole) holds nothing else back.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ def plan_stages(models: Mapping[str, SqlModel], extra_deps: Mapping[str, Iterabl
     for model in ordered:
         reads = [models[d] for d in {*model.refs, *extra.get(model.name, ())} if d in level and d != model.name]
         level[model.name] = max((level[d.name] + (d.is_partitioned != model.is_partitioned) for d in reads), default=0)
+    # A model nothing reads (a breakdown) runs in the last step of its kind: its failure then fails
+    # that step alone, after the catalog and the marts are built, not the steps that follow its own.
+    read = {dep for model in ordered for dep in {*model.refs, *extra.get(model.name, ())} if dep != model.name}
+    last = {kind: max(level[m.name] for m in ordered if m.is_partitioned == kind) for kind in {m.is_partitioned for m in ordered}}
+    for model in ordered:
+        if model.name not in read:
+            level[model.name] = last[model.is_partitioned]
     groups: dict[tuple[int, bool], list[SqlModel]] = {}
     for model in ordered:
         groups.setdefault((level[model.name], not model.is_partitioned), []).append(model)
