@@ -2,6 +2,7 @@
 
     python benchmarks/run.py [--sizes 1000000,10000000] [--repeats 3] [--backfill-days 30]
                              [--backfill-per-day 100000] [--postgres-url URL] [--skip-pandas]
+                             [--compare-code OTHER_CHECKOUT] [--skip backfill,linearity,report,postgres]
 
 Every step runs in its own process (peak RSS per step from wait4); each figure is the
 median of --repeats runs. Generated data is reused between runs (benchmarks/.data).
@@ -25,9 +26,10 @@ STEPS = ROOT / "benchmarks" / "steps.py"
 DAY = date(2026, 10, 1)
 
 
-def step(*args: str) -> dict:
-    """Run one step in a child process; its JSON result, including the child's own peak RSS (MiB)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def step(*args: str, code: Path | None = None) -> dict:
+    """Run one step in a child process (on the code of `code`, default this checkout); its JSON result,
+    including the child's own peak RSS (MiB)."""
+    env = {**os.environ, "PYTHONPATH": str(code or ROOT), "ENGAGEMENT_BENCH_CODE": str(code or ROOT)}
     proc = subprocess.run([sys.executable, str(STEPS), *args], capture_output=True, text=True, env=env, cwd=ROOT)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
@@ -43,7 +45,19 @@ def repeat(n: int, *args: str) -> list[dict]:
     return [step(*args) for _ in range(n)]
 
 
-def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None) -> dict:
+def model_figures(runs: list[dict]) -> dict:
+    """Medians of the models runs: wall time, Dagster steps, time in SQL and outside it; the largest peak RSS."""
+    return {
+        "seconds": median(runs),
+        "steps": median(runs, "steps"),
+        "sql_seconds": median(runs, "sql_seconds"),
+        "outside_sql_seconds": median(runs, "outside_sql_seconds"),
+        "rss_mib": max(r["rss_mib"] for r in runs),
+        "all_seconds": [round(r["seconds"], 2) for r in runs],
+    }
+
+
+def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None, compare_code: Path | None = None) -> dict:
     data = DATA / f"day-{size}"
     data.mkdir(parents=True, exist_ok=True)
     out: dict = {"size": size, "generate": step("generate", str(data), str(size), "1")}
@@ -65,8 +79,15 @@ def bench_size(size: int, repeats: int, skip_pandas: bool, pg_url: str | None) -
         limits.append(step("limit_ingest", str(data), str(limit_db)))
     out["limit_ingest"] = {"seconds": median(limits), "rate": median(limits, "rate"), "rss_mib": max(r["rss_mib"] for r in limits)}
     raw_bytes = step("storage", str(db))["bytes"]
-    models = repeat(repeats, "models", f"duckdb:///{db}", DAY.isoformat(), DAY.isoformat())
-    out["models"] = {"seconds": median(models), "rss_mib": max(r["rss_mib"] for r in models)}
+    args = ("models", f"duckdb:///{db}", DAY.isoformat(), DAY.isoformat())
+    models, before = [], []
+    for _ in range(repeats):  # interleaved with the code compared against, so both see the same machine
+        models.append(step(*args))
+        if compare_code:
+            before.append(step(*args, code=compare_code))
+    out["models"] = model_figures(models)
+    if compare_code:
+        out["models_before"] = {**model_figures(before), "code": str(compare_code)}
     built = step("storage", str(db))
     out["storage"] = {"raw_bytes": raw_bytes, "bytes": built["bytes"], "quarter_rows": built["quarter_rows"]}
     limit_models = repeat(repeats, "limit_models", str(db))
@@ -148,6 +169,12 @@ def bench_linearity(per_day: int, spans: list[int]) -> list[dict]:
     ]
 
 
+def model_line(m: dict) -> str:
+    steps = f"{m['steps']:.0f} Dagster steps, " if m.get("steps") is not None else ""
+    split = f"{m['sql_seconds']:.1f} s in SQL + {m['outside_sql_seconds']:.1f} s outside SQL, " if m.get("sql_seconds") is not None else ""
+    return f"{m['seconds']:.1f} s ({steps}{split}peak RSS {m['rss_mib']:,.0f} MiB)"
+
+
 def report_lines(results: dict) -> list[str]:
     lines = ["| figure | value |", "|---|---|"]
     for size in results["sizes"]:
@@ -156,9 +183,15 @@ def report_lines(results: dict) -> list[str]:
         lines += [
             f"| {n} ingestion (Avro decode + load, DuckDB) | {ing['rate']:,.0f} events/s ({ing['seconds']:.1f} s, peak RSS {ing['rss_mib']:,.0f} MiB) |",
             f"| {n} limit: polars decode + DuckDB insert | {lim['rate']:,.0f} events/s ({lim['seconds']:.1f} s); ours / limit = {lim['rate'] / ing['rate']:.2f}x slower |",
-            f"| {n} all models, one day (Dagster run, DuckDB) | {size['models']['seconds']:.1f} s (peak RSS {size['models']['rss_mib']:,.0f} MiB) |",
+            f"| {n} all models, one day (Dagster run, DuckDB) | {model_line(size['models'])} |",
             f"| {n} limit: one hand-written DuckDB rollup | {size['limit_models']['seconds']:.1f} s; ours / limit = {size['models']['seconds'] / size['limit_models']['seconds']:.2f} |",
         ]
+        if "models_before" in size:
+            before = size["models_before"]
+            lines.append(
+                f"| {n} all models, one day, code of {before['code']} (same run, interleaved) | {model_line(before)};"
+                f" ours / limit = {before['seconds'] / size['limit_models']['seconds']:.2f}; now / then = {size['models']['seconds'] / before['seconds']:.2f} |"
+            )
         if "storage" in size:
             st = size["storage"]
             lines.append(
@@ -212,6 +245,9 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("ENGAGEMENT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--compare-code", type=Path, help="another checkout (e.g. main) whose models run is measured too, interleaved with ours"
+    )
     parser.add_argument("--skip", default="", help="comma list of: backfill, linearity, report, recipients, postgres")
     parser.add_argument("--recipients", type=int, default=5_000_000, help="recipients of the campaign of the recipient export")
     args = parser.parse_args()
@@ -219,7 +255,7 @@ def main() -> None:
     results: dict = {"sizes": []}
     for size in (int(s) for s in args.sizes.split(",")):
         pg = None if "postgres" in skip or size > 2_000_000 else args.postgres_url
-        results["sizes"].append(bench_size(size, args.repeats, args.skip_pandas, pg))
+        results["sizes"].append(bench_size(size, args.repeats, args.skip_pandas, pg, args.compare_code))
         print(json.dumps(results["sizes"][-1]), flush=True)
     if "backfill" not in skip:
         results["backfill"] = bench_backfill(args.backfill_days, args.backfill_per_day)

@@ -6,6 +6,7 @@ Usage: python benchmarks/steps.py STEP DATA_DIR [options]; called by benchmarks/
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -13,7 +14,9 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# The code a step measures: this checkout, or another one (run.py --compare-code, a before/after in one run).
+CODE = Path(os.environ.get("ENGAGEMENT_BENCH_CODE") or ROOT)
+sys.path.insert(0, str(CODE))
 
 DAY = date(2026, 10, 1)
 
@@ -92,7 +95,11 @@ def _limit_flush(con, batch) -> None:
 
 
 def models(url: str, first: str, last: str) -> None:
+    """Every SQL model and its grain check over first..last as one Dagster run; with the number of
+    steps the run executed and the wall time its statements spent in the database (SQL), the rest
+    being Dagster's and our Python's."""
     import dagster as dg
+    import sqlalchemy as sa
 
     from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
     from tests.support import model_assets
@@ -104,6 +111,16 @@ def models(url: str, first: str, last: str) -> None:
         "settings": PipelineSettings(home="/tmp/bench-home"),
     }
     assets = model_assets()  # importing the definitions is process start-up, not the run
+    in_sql = [0.0]
+
+    def before(conn, *_args) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, *_args) -> None:
+        in_sql[0] += time.perf_counter() - conn.info.pop("bench_started")
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", before)
+    sa.event.listen(sa.engine.Engine, "after_cursor_execute", after)
     started = time.perf_counter()
     result = dg.materialize(
         assets,
@@ -112,7 +129,9 @@ def models(url: str, first: str, last: str) -> None:
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
-    _emit(seconds=time.perf_counter() - started, success=result.success)
+    seconds = time.perf_counter() - started
+    steps = {event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_START}
+    _emit(seconds=seconds, success=result.success, steps=len(steps), sql_seconds=in_sql[0], outside_sql_seconds=seconds - in_sql[0])
 
 
 def storage(db: str) -> None:

@@ -6,18 +6,28 @@ partition of the check ends up "skipped" in the UI. `AssetCheckResult` cannot na
 but the `AssetCheckEvaluation` it is turned into can (its `partition` field, added with
 partitioned asset checks, dagster-io/dagster#33231), and a check may yield evaluations itself.
 So a range run yields one evaluation per day, each pointing at that day's latest
-materialization (or the UI treats the result as stale), then the check's (empty) output.
+materialization (or the UI treats the result as stale); the step that runs the check then
+yields the check's (empty) output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from functools import partial
 
 import dagster as dg
 
 # Not exported by `dagster` 1.13, but the only way to tie a per-partition evaluation to the
 # materialization it judged (what AssetCheckResult does internally for one partition).
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationTargetMaterializationData
+
+
+def window(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[date, date]:
+    """The run's days as dates: first, and the day after the last (end exclusive)."""
+    time_window = context.partition_time_window
+    return time_window.start.date(), time_window.end.date()
+
 
 SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
 
@@ -33,16 +43,21 @@ def failing_days(failures: Iterable[tuple[str, Iterable[str]]], days: Iterable[s
 
 
 def per_partition(
-    context: dg.AssetCheckExecutionContext, result: dg.AssetCheckResult, failing: dict[str, str]
-) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
+    context: dg.AssetExecutionContext,
+    spec: dg.AssetCheckSpec,
+    result: dg.AssetCheckResult,
+    failing: dict[str, str],
+    targets: Callable[[dg.AssetKey, list[str]], dict] | None = None,
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     """`result` as it is for a single-partition or unpartitioned run; in a range run, one evaluation
-    per day: failed (with that day's severity) on the days of `failing`, passed on the others."""
-    (spec,) = context.check_specs
+    per day: failed (with that day's severity) on the days of `failing`, passed on the others.
+    `targets` finds each day's latest materialization of the asset (one query per asset and run
+    when cached by the caller)."""
     if spec.partitions_def is None or context.has_partition_key or not context.has_partition_key_range:
         yield result
         return
     keys = list(context.partition_keys)
-    targets = _latest_materializations(context.instance, spec.asset_key, keys)
+    found = (targets or partial(latest_materializations, context.instance))(spec.asset_key, keys)
     for key in keys:
         severity = failing.get(key)
         yield dg.AssetCheckEvaluation(
@@ -50,14 +65,13 @@ def per_partition(
             check_name=spec.name,
             passed=severity is None,
             metadata=_day_metadata(result.metadata, key, severity, f"{keys[0]} .. {keys[-1]}"),
-            target_materialization_data=targets.get(key),
+            target_materialization_data=found.get(key),
             severity=SEVERITY[severity] if severity else result.severity,
             description=f"{'FAILED' if severity else 'passed'} on {key}"
             + (f"; the range: {result.description}" if result.description else ""),
             blocking=spec.blocking,
             partition=key,
         )
-    yield dg.Output(None)
 
 
 def _day_metadata(metadata: dict, day: str, severity: str | None, days: str) -> dict:
@@ -78,7 +92,7 @@ def _day_metadata(metadata: dict, day: str, severity: str | None, days: str) -> 
     return found
 
 
-def _latest_materializations(
+def latest_materializations(
     instance: dg.DagsterInstance, asset_key: dg.AssetKey, keys: list[str]
 ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
     """Each partition's latest materialization, newest first in pages (not one query per day)."""

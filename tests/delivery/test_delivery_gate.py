@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from engagement_pipeline.defs.delivery.sensors import evaluate_report_schedule
 from engagement_pipeline.defs.models import assets as model_defs
-from engagement_pipeline.defs.models import checks as check_defs
 from engagement_pipeline.defs.partitions import daily_partitions
 from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
 from engagement_pipeline.lib.platform.warehouse import make_engine
@@ -30,12 +29,10 @@ def delivery(workspace, smtp_server, tmp_path) -> Delivery:  # noqa: F811
 
 
 def run_grain_check(delivery: Delivery, day: str) -> bool:
-    asset = next(a for a in model_defs.sql_model_assets if GRAIN_CHECK.asset_key in a.keys)
-    check = next(c for c in check_defs.grain_checks if GRAIN_CHECK in c.check_keys)
+    asset = next(a for a in model_defs.sql_model_assets if GRAIN_CHECK in a.check_keys)
     job = dg.define_asset_job("recheck_grain", selection=dg.AssetSelection.checks(GRAIN_CHECK), partitions_def=daily_partitions)
     defs = dg.Definitions(
         assets=[asset],
-        asset_checks=[check],
         jobs=[job],
         resources={"warehouse": Warehouse(url=delivery.workspace.url), "settings": PipelineSettings(home=str(delivery.home))},
     )

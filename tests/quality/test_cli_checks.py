@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from engagement_pipeline.cli.pipeline import print_checks
 from engagement_pipeline.cli.runner import CheckOutcome, PipelineOutcome, run_job
 from engagement_pipeline.defs.models.assets import sql_model_assets
-from engagement_pipeline.defs.models.checks import grain_checks
 from engagement_pipeline.defs.models.jobs import build_models_job
 from engagement_pipeline.defs.quality.checks import quality_checks
 from engagement_pipeline.defs.quality.jobs import data_quality_job
@@ -63,7 +62,7 @@ def test_a_range_run_names_the_days_that_warned_or_failed_with_value_and_expecta
     on_models = [c for c in quality_checks if all(k.asset_key.path != ["raw_currents_events"] for k in c.check_keys)]
     defs = dg.Definitions(
         assets=sql_model_assets,
-        asset_checks=[*grain_checks, *on_models],
+        asset_checks=on_models,
         jobs=[build_models_job, data_quality_job],
         resources=resources(warehouse_url, tmp_path),
     )

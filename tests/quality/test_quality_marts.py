@@ -6,7 +6,6 @@ import dagster as dg
 import sqlalchemy as sa
 
 from engagement_pipeline.defs.models.assets import sql_model_assets
-from engagement_pipeline.defs.models.checks import grain_checks
 from engagement_pipeline.defs.quality.check_results import failed_blocking_checks
 from engagement_pipeline.defs.quality.checks import quality_checks
 from engagement_pipeline.defs.quality.jobs import data_quality_job
@@ -19,9 +18,7 @@ DAY_BEFORE, DAY = date(2026, 11, 19), date(2026, 11, 20)
 
 def _defs(url: str, home) -> dg.Definitions:
     on_models = [c for c in quality_checks if all(k.asset_key.path != ["raw_currents_events"] for k in c.check_keys)]
-    return dg.Definitions(
-        assets=sql_model_assets, asset_checks=[*grain_checks, *on_models], jobs=[data_quality_job], resources=resources(url, home)
-    )
+    return dg.Definitions(assets=sql_model_assets, asset_checks=on_models, jobs=[data_quality_job], resources=resources(url, home))
 
 
 def _events() -> list[dict]:

@@ -6,7 +6,6 @@ import dagster as dg
 import sqlalchemy as sa
 
 from engagement_pipeline.defs.models.assets import sql_model_assets
-from engagement_pipeline.defs.models.checks import grain_checks
 from engagement_pipeline.defs.quality.check_results import failed_blocking_checks
 from engagement_pipeline.defs.quality.checks import quality_checks
 from engagement_pipeline.defs.quality.jobs import data_quality_job
@@ -27,7 +26,7 @@ def _on_stg(defs: list) -> list:
 def _stg_defs(url: str, home) -> dg.Definitions:
     return dg.Definitions(
         assets=_on_stg(sql_model_assets),
-        asset_checks=[*_on_stg(grain_checks), *_on_stg(quality_checks)],
+        asset_checks=_on_stg(quality_checks),
         jobs=[data_quality_job],
         resources=resources(url, home),
     )

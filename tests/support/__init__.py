@@ -72,10 +72,14 @@ def ingest_landing(url: str, home: Path, landing: Path, **settings) -> dict:
 
 
 def model_assets() -> list[dg.AssetsDefinition]:
+    """The catalog and every SQL model with its grain check (not the suite checks the code location adds)."""
     from engagement_pipeline.defs.ingest.assets import braze_catalog
-    from engagement_pipeline.defs.models import assets, checks
+    from engagement_pipeline.defs.models.factories import build_sql_assets
+    from engagement_pipeline.lib.models.model_docs import load_model_docs
+    from engagement_pipeline.lib.models.sql_models import discover_models
 
-    return [braze_catalog, *assets.sql_model_assets, *checks.grain_checks]
+    models = discover_models()
+    return [braze_catalog, *build_sql_assets(models, load_model_docs(models))]
 
 
 def materialize_days(

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from engagement_pipeline.defs.check_partitions import failing_days, per_partition
-from engagement_pipeline.defs.models.factories import window
+from engagement_pipeline.defs.check_partitions import failing_days, per_partition, window
 from engagement_pipeline.defs.partitions import daily_partitions
 from engagement_pipeline.defs.previews import markdown_table
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
@@ -60,8 +59,10 @@ def result_metadata(outcome: CheckOutcome) -> dict:
     return metadata
 
 
-def to_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+def to_result(outcome: CheckOutcome, key: dg.AssetCheckKey) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
+        asset_key=key.asset_key,
+        check_name=key.name,
         passed=outcome.passed,
         severity=SEVERITY[outcome.severity],
         description=outcome.summary,
@@ -69,26 +70,58 @@ def to_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
     )
 
 
-def build_quality_check(check: CheckSpec, model: SqlModel | None) -> dg.AssetChecksDefinition:
-    partitioned = model is not None and model.is_partitioned
-
-    @dg.asset_check(
-        asset=dg.AssetKey(check.asset),
+def quality_check_spec(check: CheckSpec, partitioned: bool) -> dg.AssetCheckSpec:
+    """The suite check as Dagster declares it, on its own or in the step that builds its asset."""
+    return dg.AssetCheckSpec(
         name=check.name,
-        blocking=check.blocking,
-        partitions_def=daily_partitions if partitioned else None,
+        asset=dg.AssetKey(check.asset),
         description=check.description,
+        blocking=check.blocking,
         additional_deps=[dg.AssetKey(dep) for dep in check.additional_deps],
         metadata={"suite": check.suite_file, "suite_version": check.suite_version, "gates_reports": check.gates_reports},
+        partitions_def=daily_partitions if partitioned else None,
+    )
+
+
+def quality_check_results(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+    spec: dg.AssetCheckSpec,
+    check: CheckSpec,
+    model: SqlModel | None,
+    warehouse: Warehouse,
+    settings: PipelineSettings,
+    targets=None,
+) -> Iterator:
+    """Evaluate the suite check on its window: one result, or one evaluation per day of a range run."""
+    partitioned = spec.partitions_def is not None
+    start, end = window(context) if partitioned else (None, None)
+    outcome = evaluate_check(check, warehouse.engine, model, settings, start, end)
+    for note in outcome.notes:
+        context.log.warning(note)
+    context.log.info(f"{check.asset}.{check.name}: {outcome.summary}")
+    failing = failing_days(((e.spec.severity, e.failed_days) for e in outcome.failed), context.partition_keys) if partitioned else {}
+    yield from per_partition(context, spec, to_result(outcome, spec.key), failing, targets)
+
+
+def build_quality_check(check: CheckSpec, model: SqlModel | None) -> dg.AssetChecksDefinition:
+    """The suite check as a step of its own (the checks of assets that are not SQL models)."""
+    partitioned = model is not None and model.is_partitioned
+    spec = quality_check_spec(check, partitioned)
+
+    @dg.asset_check(
+        asset=spec.asset_key,
+        name=spec.name,
+        blocking=spec.blocking,
+        partitions_def=spec.partitions_def,
+        description=spec.description,
+        additional_deps=[dep.asset_key for dep in spec.additional_deps],
+        metadata=spec.metadata,
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings) -> Iterator:
-        start, end = window(context) if partitioned else (None, None)
-        outcome = evaluate_check(check, warehouse.engine, model, settings, start, end)
-        for note in outcome.notes:
-            context.log.warning(note)
-        context.log.info(f"{check.asset}.{check.name}: {outcome.summary}")
-        failing = failing_days(((e.spec.severity, e.failed_days) for e in outcome.failed), context.partition_keys) if partitioned else {}
-        yield from per_partition(context, to_result(outcome), failing)
+        events = list(quality_check_results(context, spec, check, model, warehouse, settings))
+        yield from events
+        if not any(isinstance(event, dg.AssetCheckResult) for event in events):  # a range run's evaluations
+            yield dg.Output(None)
 
     return _check
 
@@ -112,8 +145,21 @@ def _validate(suite: Suite, models: dict[str, SqlModel]) -> None:
 
 
 def build_quality_checks(suites: tuple[Suite, ...], models: dict[str, SqlModel]) -> list[dg.AssetChecksDefinition]:
+    """The checks of every suite whose asset is not a SQL model (those run in the step that builds
+    their model: defs/models); every suite is validated."""
     checks = []
     for suite in suites:
         _validate(suite, models)
-        checks.extend(build_quality_check(check, models.get(suite.asset)) for check in suite.checks)
+        if suite.asset not in models:
+            checks.extend(build_quality_check(check, None) for check in suite.checks)
     return checks
+
+
+def model_suite_checks(suites: tuple[Suite, ...], models: dict[str, SqlModel]) -> dict[str, tuple[CheckSpec, ...]]:
+    """Model name -> its suite checks (validated), for the steps that build the models."""
+    found: dict[str, tuple[CheckSpec, ...]] = {}
+    for suite in suites:
+        _validate(suite, models)
+        if suite.asset in models:
+            found[suite.asset] = found.get(suite.asset, ()) + tuple(suite.checks)
+    return found
