@@ -28,17 +28,8 @@ import pandas as pd
 
 from engagement_pipeline.lib.delivery.charts import stat_chart_png
 from engagement_pipeline.lib.reports import variant_view as view
+from engagement_pipeline.lib.reports.stats import CHANNEL_LABELS
 
-_CHANNEL_LABELS = {
-    "email": "Email",
-    "push": "Push",
-    "web_push": "Web push",
-    "in_app_message": "In-app message",
-    "content_card": "Content card",
-    "webhook": "Webhook",
-    "sms": "SMS",
-    "whatsapp": "WhatsApp",
-}
 _EMPTY = "–"
 
 
@@ -75,7 +66,7 @@ class VariantResults:
 
 def channel_label(channel: str) -> str:
     """Display name of a channel key (``web_push`` -> ``Web push``)."""
-    return _CHANNEL_LABELS.get(channel, stat_label(channel))
+    return CHANNEL_LABELS.get(channel, stat_label(channel))
 
 
 def stat_label(stat: str) -> str:

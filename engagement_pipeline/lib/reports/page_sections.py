@@ -18,6 +18,7 @@ from engagement_pipeline.lib.models.bounce_categories import BOUNCE_CATEGORIES
 from engagement_pipeline.lib.pages.charts import bar_svg, columns_svg, stacked_bar_svg, time_series_svg
 from engagement_pipeline.lib.reports.page_data import PageData, top_links
 from engagement_pipeline.lib.reports.page_sql import buckets
+from engagement_pipeline.lib.reports.stats import CHANNEL_LABELS
 
 LABELS = {
     "unique_recipients": "Unique recipients",
@@ -61,16 +62,7 @@ TITLES = {
     "other_opens": "opens − machine opens",
     "direct_open_rate": "direct opens / (sent − bounces)",
 }
-CHANNEL_NAMES = {
-    "email": "Email",
-    "push": "Push",
-    "web_push": "Web push",
-    "in_app_message": "In-app message",
-    "content_card": "Content card",
-    "webhook": "Webhook",
-    "sms": "SMS",
-    "whatsapp": "WhatsApp",
-}
+CHANNEL_NAMES = CHANNEL_LABELS
 HEADLINE = {
     "email": ("unique_recipients", "sent", "delivered", "bounces", "soft_bounces", "delivery_rate"),
     "push": ("unique_recipients", "sent", "bounces", "direct_opens", "influenced_opens", "total_opens", "direct_open_rate"),

@@ -26,6 +26,17 @@ CHANNELS: tuple[str, ...] = (
     "sms",
     "whatsapp",
 )
+CHANNEL_LABELS: dict[str, str] = {
+    "email": "Email",
+    "push": "Push",
+    "web_push": "Web push",
+    "in_app_message": "In-app message",
+    "content_card": "Content card",
+    "webhook": "Webhook",
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+}
+"""How people read each channel (emails, pages)."""
 BOTH_KINDS: tuple[MessageKind, ...] = ("campaign", "canvas")
 # The `channel` of a campaign's control group rows: its enrolments and their conversions. A control
 # group is sent nothing, so its rows carry only CONTROL_STATS.
