@@ -31,11 +31,12 @@ STEP_ENDS = frozenset({"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"})
 class _StepLines(logging.Handler):
     """One line per warning a step logs. Dagster's own events (a step failure with its stack trace)
     are left out: the command prints the root cause of every failed step (``failure_message``); the
-    end of each step advances the command's progress line."""
+    end of each step advances the command's progress line, and each materialization its count (a
+    step of the models materializes many assets)."""
 
-    def __init__(self, level: int, on_step_end: Callable[[], None]) -> None:
+    def __init__(self, level: int, on_step_end: Callable[[], None], on_materialization: Callable[[], None]) -> None:
         super().__init__()
-        self.print_level, self.on_step_end = level, on_step_end
+        self.print_level, self.on_step_end, self.on_materialization = level, on_step_end, on_materialization
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -43,6 +44,8 @@ class _StepLines(logging.Handler):
         if event is not None:
             if event.event_type_value in STEP_ENDS:
                 self.on_step_end()
+            elif event.event_type_value == "ASSET_MATERIALIZATION":
+                self.on_materialization()
             return
         if record.levelno < self.print_level:
             return
@@ -52,8 +55,11 @@ class _StepLines(logging.Handler):
         sys.stderr.write(f"{clear}{record.levelname.lower()}: {source + ': ' if source else ''}{message}\n")
 
 
-def console_logger(on_step_end: Callable[[], None] = lambda: None) -> dg.LoggerDefinition:
-    """The command line's console: one line per warning, no event dumps; ``on_step_end`` is called as each step ends."""
+def console_logger(
+    on_step_end: Callable[[], None] = lambda: None, on_materialization: Callable[[], None] = lambda: None
+) -> dg.LoggerDefinition:
+    """The command line's console: one line per warning, no event dumps; ``on_step_end`` is called as
+    each step ends, ``on_materialization`` as each asset (or partition) is materialized."""
 
     @dg.logger(
         {"log_level": dg.Field(str, is_required=False, default_value="WARNING")},
@@ -61,7 +67,8 @@ def console_logger(on_step_end: Callable[[], None] = lambda: None) -> dg.LoggerD
     )
     def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
         logger = logging.Logger("engagement", level=logging.DEBUG)
-        logger.addHandler(_StepLines(logging.getLevelName(init_context.logger_config["log_level"].upper()), on_step_end))
+        level = logging.getLevelName(init_context.logger_config["log_level"].upper())
+        logger.addHandler(_StepLines(level, on_step_end, on_materialization))
         return logger
 
     return cli_console_logger
@@ -189,7 +196,14 @@ def execute_job(
     """
     job = defs.resolve_job_def(job_name)
     steps = track(f"{job_name}", total=len(job.graph.nodes), unit="steps")
-    job = job.with_logger_defs({"console": console_logger(lambda: steps.update(advance=1))})
+    materialized = 0
+
+    def count_materialization() -> None:
+        nonlocal materialized
+        materialized += 1
+        steps.update(detail=f"{materialized:,} materialized")
+
+    job = job.with_logger_defs({"console": console_logger(lambda: steps.update(advance=1), count_materialization)})
     result = job.execute_in_process(
         instance=inst or instance(),
         partition_key=partition_key,

@@ -1,9 +1,12 @@
 """The one in-process way to run a job (`execute_job`, `run_job`) and how a failed run reads (`failure_message`)."""
 
+import io
+
 import dagster as dg
 import pytest
 
 from engagement_pipeline.cli.runner import QUIET, PipelineOutcome, execute_job, failure_message, run_job
+from engagement_pipeline.lib.platform import progress
 
 
 @dg.op(config_schema={"word": str})
@@ -37,7 +40,16 @@ def report_id(context: dg.AssetExecutionContext) -> str:
     return context.partition_key
 
 
-DEFS = dg.Definitions(jobs=[echo_job, broken_job, dg.define_asset_job("report_job", [report_id])], assets=[report_id])
+@dg.multi_asset(specs=[dg.AssetSpec(name) for name in ("stg_events", "int_stats", "daily_stats")])
+def three_models():
+    for name in ("stg_events", "int_stats", "daily_stats"):
+        yield dg.MaterializeResult(asset_key=name)
+
+
+DEFS = dg.Definitions(
+    jobs=[echo_job, broken_job, dg.define_asset_job("report_job", [report_id]), dg.define_asset_job("models_job", [three_models])],
+    assets=[report_id, three_models],
+)
 
 
 @pytest.fixture
@@ -54,6 +66,13 @@ def test_execute_job_merges_run_config_over_quiet_and_passes_partition_and_tags(
     assert failure_message(result) is None
     partitioned = execute_job(DEFS, "report_job", inst=inst, partition_key="r_news")
     assert partitioned.output_for_node("report_id") == "r_news"
+
+
+def test_the_progress_line_counts_the_assets_a_step_materializes(inst):
+    stream = io.StringIO()
+    with progress.enabled(stream):
+        execute_job(DEFS, "models_job", inst=inst)
+    assert stream.getvalue().splitlines()[-1].startswith("models_job: 1/1 steps, 3 materialized [")
 
 
 FAILURE = "interval 'fortnightly' is not one of daily, weekly, monthly"
