@@ -201,7 +201,7 @@ def execute_job(
     def count_materialization() -> None:
         nonlocal materialized
         materialized += 1
-        steps.update(detail=f"{materialized:,} materialized")
+        steps.update(detail=f"{materialized:,} materialization{'' if materialized == 1 else 's'}")
 
     job = job.with_logger_defs({"console": console_logger(lambda: steps.update(advance=1), count_materialization)})
     result = job.execute_in_process(

@@ -72,7 +72,7 @@ def test_the_progress_line_counts_the_assets_a_step_materializes(inst):
     stream = io.StringIO()
     with progress.enabled(stream):
         execute_job(DEFS, "models_job", inst=inst)
-    assert stream.getvalue().splitlines()[-1].startswith("models_job: 1/1 steps, 3 materialized [")
+    assert stream.getvalue().splitlines()[-1].startswith("models_job: 1/1 steps, 3 materializations [")
 
 
 FAILURE = "interval 'fortnightly' is not one of daily, weekly, monthly"
