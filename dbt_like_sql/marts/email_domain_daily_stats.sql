@@ -35,13 +35,7 @@ final as (
         variation_id,
         step_id,
         email_domain,
-        cast(count(*) filter (where action = 'send') as bigint) as sent,
-        cast(count(*) filter (where action = 'delivery') as bigint) as delivered,
-        cast(count(*) filter (where action = 'bounce') as bigint) as bounces,
-        cast(count(*) filter (where action = 'soft_bounce') as bigint) as soft_bounces,
-        cast(count(distinct user_id) filter (where action = 'open') as bigint) as unique_opens,
-        cast(count(distinct user_id) filter (where is_counted_click) as bigint) as unique_clicks,
-        cast(count(*) filter (where action = 'mark_as_spam') as bigint) as reported_spam
+        {{ email_domain_measures() }}
     from keyed
     group by event_date, message_kind, message_id, variation_id, step_id, email_domain
 

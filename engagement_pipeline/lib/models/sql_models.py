@@ -213,6 +213,17 @@ def render_sql(path: Path, dialect: str, **context: tuple) -> str:
     return _render_sql(path, dialect, tuple(sorted(context.items())))
 
 
+def render_sql_text(text: str, dialect: str) -> str:
+    """SQL text that is neither a model nor a file (the campaign pages' breakdown queries), rendered with
+    the macros of `macros/` as models are; `{{ ref('x') }}` is table x. Values stay bound parameters."""
+    return _render_text(text, dialect)
+
+
+@functools.cache
+def _render_text(text: str, dialect: str) -> str:
+    return _environment(dialect).from_string(text).render(ref=lambda name: name, config=lambda **_: "").strip().rstrip(";")
+
+
 @functools.cache
 def _render_sql(path: Path, dialect: str, context: tuple) -> str:
     template = _environment(dialect).from_string(path.read_text())

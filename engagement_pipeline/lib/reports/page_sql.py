@@ -6,7 +6,8 @@ events themselves between the period's two UTC instants: the message key from
 ``int_events__keyed`` (the model that owns it), the event's own columns (domain, URL, error
 code) from ``stg_currents__events``, bounce categories from ``int_email_bounces__classified``.
 The over-time series sum ``int_message_stats__quarter_hourly`` (the counts the CSVs add up),
-whose quarter-hours each fall wholly inside one local hour. Every value is a bound parameter;
+whose quarter-hours each fall wholly inside one local hour. The breakdown keys and the domain
+stats are the models' macros (rendered as models are), so a page counts as the marts do. Every value is a bound parameter;
 the SQL runs as is on DuckDB and PostgreSQL.
 """
 
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
+from engagement_pipeline.lib.models.sql_models import render_sql_text
 from engagement_pipeline.lib.reports.periods import Period, period_bounds_utc
 
 _EVENTS = """
@@ -46,17 +48,11 @@ DOMAINS = (
     + """
 select
     message_id,
-    coalesce(email_domain, 'unknown') as email_domain,
-    cast(count(*) filter (where action = 'send') as bigint) as sent,
-    cast(count(*) filter (where action = 'delivery') as bigint) as delivered,
-    cast(count(*) filter (where action = 'bounce') as bigint) as bounces,
-    cast(count(*) filter (where action = 'soft_bounce') as bigint) as soft_bounces,
-    cast(count(distinct user_id) filter (where action = 'open') as bigint) as unique_opens,
-    cast(count(distinct user_id) filter (where is_counted_click) as bigint) as unique_clicks,
-    cast(count(*) filter (where action = 'mark_as_spam') as bigint) as reported_spam
+    {{ email_domain_key() }} as email_domain,
+    {{ email_domain_measures() }}
 from counted
 where channel = 'email'
-group by message_id, coalesce(email_domain, 'unknown')
+group by message_id, {{ email_domain_key() }}
 """
 )
 
@@ -81,13 +77,13 @@ PLATFORMS = (
 select
     message_id,
     channel,
-    coalesce(nullif(lower(platform), ''), 'unknown') as platform,
+    {{ platform_key() }} as platform,
     cast(count(*) filter (where action = 'send') as bigint) as sent,
     cast(count(*) filter (where action = 'bounce') as bigint) as bounces,
     cast(count(*) filter (where action = 'open') as bigint) as direct_opens
 from counted
 where channel in ('push', 'web_push')
-group by message_id, channel, coalesce(nullif(lower(platform), ''), 'unknown')
+group by message_id, channel, {{ platform_key() }}
 """
 )
 
@@ -103,7 +99,7 @@ ERRORS = (
             when channel = 'sms' then 'delivery_failure'
             else 'failure'
         end as error_type,
-        coalesce(nullif(trim(error_code), ''), 'unknown') as error_code
+        {{ error_code_key() }} as error_code
     from counted
     where (channel = 'sms' and action in ('rejection', 'delivery_failure'))
         or (channel in ('webhook', 'whatsapp') and action = 'failure')
@@ -166,6 +162,7 @@ class Window:
 
 def breakdown(conn: sa.Connection, sql: str, kind: str, ids: Sequence[str], window: Window, count_bot_clicks: bool) -> pd.DataFrame:
     """Run one breakdown query for messages ``ids`` of ``kind`` over ``window``."""
+    sql = render_sql_text(sql, conn.dialect.name)
     params = window.params() | {"message_kind": kind, "message_ids": list(ids)}
     if ":count_bot_clicks" in sql:
         params["count_bot_clicks"] = count_bot_clicks
