@@ -8,9 +8,12 @@ insert into live_breakdowns (bucket_at, event_date, message_kind, message_id, va
 with keyed as (
 
     select
-        {{ five_minute_bucket('occurred_at') }} as bucket_at,
+        bucket_at,
         event_date,
-        {{ message_key() }},
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
         channel,
         action,
         is_machine_open,

@@ -5,9 +5,12 @@ insert into live_names (message_kind, message_id, variation_id, step_id, message
 with named as (
 
     select
-        {{ message_key() }},
-        case when {{ is_canvas() }} then canvas_name else campaign_name end as message_name,
-        case when {{ is_canvas() }} then canvas_variation_name else message_variation_name end as variation_name,
+        message_kind,
+        message_id,
+        variation_id,
+        step_id,
+        case when message_kind = 'canvas' then canvas_name else campaign_name end as message_name,
+        case when message_kind = 'canvas' then canvas_variation_name else message_variation_name end as variation_name,
         canvas_step_name as step_name,
         occurred_at
     from {{ ref('live_new_events') }}
