@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
 
+from engagement_pipeline.cli.report import option_date
+
 app = typer.Typer(help="Exports of the warehouse's data: recipients of a campaign or Canvas.", no_args_is_help=True, rich_markup_mode=None)
-
-
-def _date(option: str, value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{option} {value!r} is not a date; expected YYYY-MM-DD") from None
 
 
 def _targets(conn, campaigns: list[str], canvases: list[str]):
@@ -63,7 +56,7 @@ def recipients(
         )
     if compression not in ("zip", "gzip", "none"):
         raise typer.BadParameter(f"--compression {compression!r}; expected zip, gzip or none")
-    start, end = _date("--from", date_from), _date("--to", date_to)
+    start, end = option_date("--from", date_from), option_date("--to", date_to)
     try:
         personal = personal_columns([v.strip() for v in include_personal_data.split(",") if v.strip()])
     except ValueError as exc:

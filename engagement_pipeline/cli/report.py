@@ -121,7 +121,7 @@ def run(
     from engagement_pipeline.cli.report_runs import links, render_report
     from engagement_pipeline.cli.runner import instance, load_defs
 
-    start, end = _date("--from", date_from), _date("--to", date_to)
+    start, end = option_date("--from", date_from), option_date("--to", date_to)
     path = Path(report)
     is_file = path.suffix in (".yaml", ".yml")
     if is_file and not path.is_file():
@@ -144,7 +144,8 @@ def run(
         typer.echo(f"  {name}: {url}")
 
 
-def _date(option: str, value: str | None) -> date | None:
+def option_date(option: str, value: str | None) -> date | None:
+    """A --from/--to value as a date; a clear error naming the option otherwise (report run, export)."""
     if not value:
         return None
     try:
