@@ -22,7 +22,7 @@ from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.query import COUNTS, LEVELS, query_stats
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
 from engagement_pipeline.lib.reports.stats import CONTROL, STAT_CATALOG, base_stats_needed
-from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
+from engagement_pipeline.lib.reports.variant_counts import frame_results, outcome_of
 
 CANDIDATES = (
     "unique_recipients",
@@ -85,13 +85,10 @@ def variant_results_sections(
     group over ``start..end``, with the definition's ``variant_results`` options (defaults without the block)."""
     if not table_exists(conn, COUNTS):
         return []
-    block = defn.variant_results
-    outcome = block.outcome if block else "conversions"
     names = load_names(conn, selection.entries)
+    results = frame_results(conn, defn, selection, start, end, names)
     sections = []
-    for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
-        results = results_for(conn, kind, ids, [Period(start, end)], defn.timezone, experiment_options(block), outcome, names)
-        for message_id, rows in results.groupby("message_id", sort=True):
-            title = names.messages.get((kind, str(message_id)), str(message_id))
-            sections.append(VariantResults(title, outcome, rows.reset_index(drop=True)))
+    for (kind, message_id), rows in results.groupby(["message_kind", "message_id"], sort=True):
+        title = names.messages.get((str(kind), str(message_id)), str(message_id))
+        sections.append(VariantResults(title, outcome_of(defn), rows.drop(columns="message_kind").reset_index(drop=True)))
     return sections

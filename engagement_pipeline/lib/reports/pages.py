@@ -19,10 +19,9 @@ from engagement_pipeline.lib.reports import page_sections
 from engagement_pipeline.lib.reports.names import Names
 from engagement_pipeline.lib.reports.page_data import PageData, gather_pages
 from engagement_pipeline.lib.reports.page_sql import Window
-from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
 from engagement_pipeline.lib.reports.stats import MessageKind
-from engagement_pipeline.lib.reports.variant_counts import experiment_options, results_for
+from engagement_pipeline.lib.reports.variant_counts import frame_results, outcome_of
 from engagement_pipeline.lib.reports.variant_view import arm_name, interval, ordered, p_value, points, relative, result, test_name
 
 TEMPLATE = "campaign_report.html.j2"
@@ -113,15 +112,11 @@ def build_pages(
     """The pages of every selected campaign and Canvas with events in ``first``..``last`` (local dates),
     each with its variant results over the whole frame (the definition's ``variant_results`` options)."""
     window = Window(first, last, defn.timezone)
-    block = defn.variant_results
-    outcome = block.outcome if block else "conversions"
+    results = frame_results(conn, defn, selection, first, last, names)
     pages = []
     for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
         channels = sorted({c for e in selection.entries if e.kind == kind for c in e.channels})
-        results = (
-            results_for(conn, kind, ids, [Period(first, last)], defn.timezone, experiment_options(block), outcome, names) if ids else None
-        )
         for data in gather_pages(conn, kind, ids, channels, window, names, count_bot_clicks=count_bot_clicks):
-            mine = results[results["message_id"] == data.message_id] if results is not None and not results.empty else pd.DataFrame()
-            pages.append(render(data, defn, generated_at, _experiment(mine, outcome)))
+            mine = results[(results["message_kind"] == kind) & (results["message_id"] == data.message_id)]
+            pages.append(render(data, defn, generated_at, _experiment(mine, outcome_of(defn))))
     return pages

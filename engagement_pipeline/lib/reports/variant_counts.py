@@ -15,6 +15,8 @@ with a Canvas conversion in the variation (``unique_canvas_conversions``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,6 +27,9 @@ from engagement_pipeline.lib.reports.periods import Period
 from engagement_pipeline.lib.reports.query import KEYS, Level, query_stats, query_users
 from engagement_pipeline.lib.reports.spec_schema import VariantResultsIn
 from engagement_pipeline.lib.reports.stats import MessageKind
+
+if TYPE_CHECKING:
+    from engagement_pipeline.lib.reports.spec import ReportDefinition, ResolvedSelection
 
 OUTCOMES: dict[str, str] = {
     "conversions": "unique_conversions",
@@ -114,3 +119,24 @@ def results_for(
     """Variant results per period × message: ``arm_counts`` through ``experiments.variant_results``."""
     counts = arm_counts(conn, kind, message_ids, periods, tz, outcome, names)
     return variant_results(counts, options, by=("period_start", "message_id"))
+
+
+def frame_results(
+    conn: sa.Connection, defn: ReportDefinition, selection: ResolvedSelection, start: date, end: date, names: Names
+) -> pd.DataFrame:
+    """The variant results of every selected campaign and Canvas over the whole frame ``start..end`` (local
+    days), with the definition's ``variant_results`` options (the defaults without the block): the
+    ``results_for`` columns plus ``message_kind``, campaigns first. What the report email, the campaign
+    pages and the ``variant_results`` asset show."""
+    block = defn.variant_results
+    parts = []
+    for kind, ids in (("campaign", selection.campaign_ids), ("canvas", selection.canvas_ids)):
+        results = results_for(conn, kind, ids, [Period(start, end)], defn.timezone, experiment_options(block), outcome_of(defn), names)
+        if not results.empty:
+            parts.append(results.assign(message_kind=kind))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["message_kind", "message_id"])
+
+
+def outcome_of(defn: ReportDefinition) -> str:
+    """The outcome a definition's experiments compare: its block's, else conversions."""
+    return defn.variant_results.outcome if defn.variant_results else "conversions"
