@@ -1,7 +1,8 @@
 """Benchmark the pipeline against the hardware's limit and a naive pandas baseline.
 
     python benchmarks/run.py [--sizes 1000000,10000000] [--repeats 3] [--backfill-days 30]
-                             [--backfill-per-day 100000] [--postgres-url URL] [--skip-pandas]
+                             [--backfill-per-day 100000] [--linearity 7,30,90] [--linearity-per-day 1000000]
+                             [--postgres-url URL] [--skip-pandas]
                              [--compare-code OTHER_CHECKOUT] [--skip backfill,linearity,report,postgres]
 
 Every step runs in its own process (peak RSS per step from wait4); each figure is the
@@ -156,17 +157,39 @@ def bench_backfill(days: int, per_day: int) -> dict:
     }
 
 
-def bench_linearity(per_day: int, spans: list[int]) -> list[dict]:
-    data = DATA / f"backfill-{max(spans)}x{per_day}"
-    data.mkdir(parents=True, exist_ok=True)
-    step("generate", str(data), str(per_day), str(max(spans)))
-    db = data / "warehouse.duckdb"
-    if not db.exists():
-        step("ingest", str(data), f"duckdb:///{db}")
-    return [
-        {"days": n, "seconds": step("models", f"duckdb:///{db}", DAY.isoformat(), (DAY + timedelta(days=n - 1)).isoformat())["seconds"]}
-        for n in spans
-    ]
+def bench_linearity(per_day: int, spans: list[int], repeats: int = 1) -> dict:
+    """One-run backfills of each span (days) at `per_day` events a day, on the measured day's events
+    replicated onto the following days (`steps.py replicate`), and the line through them: the fixed
+    cost of a run, the cost per day and the estimate for 365 days (least squares over the spans)."""
+    day = DATA / f"day-{per_day}"
+    day.mkdir(parents=True, exist_ok=True)
+    step("generate", str(day), str(per_day), "1")
+    source = day / "warehouse.duckdb"
+    if not source.exists():
+        step("ingest", str(day), f"duckdb:///{source}")
+    db = DATA / f"span-{per_day}" / "warehouse.duckdb"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    step("replicate", str(source), str(db), str(max(spans)))
+    points = []
+    for n in spans:
+        runs = repeat(repeats, "models", f"duckdb:///{db}", DAY.isoformat(), (DAY + timedelta(days=n - 1)).isoformat())
+        points.append({"days": n, **model_figures(runs)})
+    per_day_seconds, fixed = _line([p["days"] for p in points], [p["seconds"] for p in points])
+    return {
+        "per_day": per_day,
+        "points": points,
+        "fixed_seconds": fixed,
+        "seconds_per_day": per_day_seconds,
+        "estimate_365_seconds": fixed + 365 * per_day_seconds,
+    }
+
+
+def _line(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Slope and intercept of the least-squares line through the points (slope 0 for a single point)."""
+    if len(xs) < 2:
+        return ys[0] / xs[0], 0.0
+    slope, intercept = statistics.linear_regression(xs, ys)
+    return slope, intercept
 
 
 def model_line(m: dict) -> str:
@@ -213,9 +236,16 @@ def report_lines(results: dict) -> list[str]:
         lines.append(
             f"| backfill {b['days']} days x {b['per_day']:,} events: one run vs {b['days']} single-day runs | {b['one_run_seconds']:.1f} s vs {b['single_runs_seconds']:.1f} s ({b['single_runs_seconds'] / b['one_run_seconds']:.1f}x) |"
         )
-    for point in results.get("linearity", []):
+    if "linearity" in results:
+        lin = results["linearity"]
+        n = f"{lin['per_day'] / 1e6:g}M/day"
+        for point in lin["points"]:
+            lines.append(
+                f"| one-run backfill, {point['days']} days x {n} | {model_line(point)}; {point['seconds'] / point['days']:.2f} s/day |"
+            )
         lines.append(
-            f"| one-run backfill, {point['days']} days | {point['seconds']:.1f} s ({point['seconds'] / point['days']:.2f} s/day) |"
+            f"| 365-day backfill x {n}, estimated from the spans above (fixed + per day x 365) |"
+            f" {lin['estimate_365_seconds'] / 60:.1f} min ({lin['fixed_seconds']:.1f} s + {lin['seconds_per_day']:.2f} s/day x 365) |"
         )
     if "recipients" in results:
         r = results["recipients"]
@@ -240,7 +270,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--backfill-days", type=int, default=30)
     parser.add_argument("--backfill-per-day", type=int, default=100_000)
-    parser.add_argument("--linearity", default="7,30,90", help="spans (days) of one-run backfills to show linear growth")
+    parser.add_argument("--linearity", default="7,30,90", help="spans (days) of one-run backfills: linear growth, 365-day estimate")
+    parser.add_argument("--linearity-per-day", type=int, default=1_000_000, help="events per day of those spans")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("ENGAGEMENT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     )
@@ -260,7 +291,7 @@ def main() -> None:
     if "backfill" not in skip:
         results["backfill"] = bench_backfill(args.backfill_days, args.backfill_per_day)
     if "linearity" not in skip:
-        results["linearity"] = bench_linearity(args.backfill_per_day, [int(s) for s in args.linearity.split(",")])
+        results["linearity"] = bench_linearity(args.linearity_per_day, [int(s) for s in args.linearity.split(",")])
     if "report" not in skip:
         db = DATA / "report.duckdb"
         db.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from engagement_pipeline.lib.models.chunks import chunk_window
 from engagement_pipeline.lib.models.sql_models import discover_models, run_model
 from engagement_pipeline.lib.platform.warehouse import make_engine
 from tests.support import load_events, materialize_days, table
@@ -73,3 +74,23 @@ def test_ninety_day_backfill_is_one_run_equal_to_ninety_daily_runs(tmp_path):
 
     materialize_days(backfilled, tmp_path, FIRST, LAST)
     assert snapshot(backfilled) == first_snapshot, "re-running the backfill changes nothing"
+
+
+def test_a_range_written_chunk_by_chunk_equals_one_statement_per_model(tmp_path, monkeypatch):
+    """A long range is written in chunks of days (lib/models/chunks.py) so a year of large days never
+    groups every event at once; the rows are those of the range written whole."""
+    from engagement_pipeline.defs.models import factories
+
+    events = synthetic_events(FIRST, 30, per_day=12)
+    whole, chunked = (f"duckdb:///{tmp_path / name}.duckdb" for name in ("whole", "chunked"))
+    for url in (whole, chunked):
+        load_events(url, events)
+    materialize_days(whole, tmp_path, FIRST, FIRST + timedelta(days=29))
+
+    cut = []
+    monkeypatch.setattr("engagement_pipeline.lib.models.chunks.MAX_CHUNK_EVENTS", 40)
+    monkeypatch.setattr(factories, "chunk_window", lambda *args: cut.append(chunk_window(*args)) or cut[-1])
+    materialize_days(chunked, tmp_path, FIRST, FIRST + timedelta(days=29))
+
+    assert cut and all(len(chunks) > 5 for chunks in cut), "the range was cut into chunks"
+    assert snapshot(chunked) == snapshot(whole)

@@ -21,6 +21,7 @@ from engagement_pipeline.defs.quality.factories import quality_check_results, qu
 from engagement_pipeline.defs.resources import PipelineSettings, Warehouse
 from engagement_pipeline.lib.ingest.braze_lists import ensure_catalog_tables
 from engagement_pipeline.lib.ingest.load import ensure_tables
+from engagement_pipeline.lib.models.chunks import chunk_window, events_by_day
 from engagement_pipeline.lib.models.model_docs import ModelDoc, ModelDocsError, check_columns, check_ephemeral_columns
 from engagement_pipeline.lib.models.sql_models import SqlModel, run_model_by_day
 from engagement_pipeline.lib.models.stages import plan_stages
@@ -85,15 +86,20 @@ def materialize_model(
     docs: Mapping[str, ModelDoc],
     warehouse: Warehouse,
     settings: PipelineSettings,
+    chunks: Sequence[tuple[date, date]] = (),
 ) -> dg.MaterializeResult:
-    """Write the model's window; a run fails, writing nothing, when the built table's columns differ
-    from the documented ones, or those of an ephemeral model it inlines from that model's docs."""
+    """Write the model's window (a table: chunk by chunk of `chunks`, when given, in one transaction);
+    a run fails, writing nothing, when the built table's columns differ from the documented ones, or
+    those of an ephemeral model it inlines from that model's docs."""
     partitioned = model.is_partitioned
     start, end = window(context) if partitioned else (None, None)
     with warehouse.begin() as conn:
-        ensure_tables(conn)
-        ensure_catalog_tables(conn)
-        counts = run_model_by_day(conn, model, start, end, model_params(settings))
+        if partitioned and not model.is_view and len(chunks) > 1:
+            counts = {}
+            for chunk_start, chunk_end in chunks:
+                counts.update(run_model_by_day(conn, model, chunk_start, chunk_end, model_params(settings)) or {})
+        else:
+            counts = run_model_by_day(conn, model, start, end, model_params(settings))
         try:
             check_columns(conn, doc)
             for ephemeral, ephemeral_doc in inlined_docs(model, docs):
@@ -205,6 +211,14 @@ def run_step(
     stopped: dict[str, str] = {}
     errors: list[Exception] = []
     targets = _cached(lambda key, keys: latest_materializations(context.instance, key, keys))
+    chunks: list[tuple[date, date]] = []
+    if any(dg.AssetKey(model.name) in selected for model in models):
+        with warehouse.begin() as conn:  # the tables the models read, once per step (a fresh warehouse has none)
+            ensure_tables(conn)
+            ensure_catalog_tables(conn)
+            start, end = window(context) if models[0].is_partitioned else (None, None)
+            if start is not None and (end - start).days > 1:
+                chunks = chunk_window(start, end, events_by_day(conn, start, end))
     for model in models:
         key = dg.AssetKey(model.name)
         upstream = next((ref for ref in model.refs if ref in stopped), None)
@@ -214,7 +228,7 @@ def run_step(
             continue
         if key in selected:
             try:
-                yield materialize_model(context, model, docs[model.name], docs, warehouse, settings)
+                yield materialize_model(context, model, docs[model.name], docs, warehouse, settings, chunks)
             except Exception as exc:  # the models that do not read it are still built
                 context.log.error(f"{model.name}: {exc}")
                 errors.append(exc)
