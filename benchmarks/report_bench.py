@@ -86,12 +86,15 @@ def run_report_bench(url: str, days: int, messages: int, tz: str = "UTC") -> dic
             keys | {"quarter_hour": "cast(q * 4 as integer)"},
             f"{source[: -len(') as grid')]}) as grid, range({QUARTERS_PER_DAY}) as t4(q)",
         )
+        conn.execute(sa.text("delete from int_message_components__keyed"))
+        _fill(
+            conn,
+            "int_message_components__keyed",
+            keys | {"component_key": "cast(m + 1 as integer)", "keyed_on": f"date '{FIRST.isoformat()}'"},
+            f"range({messages}) as t2(m)",
+        )
         touches = {
-            "message_kind": "'campaign'",
-            "message_id": "'camp-' || cast(m as varchar)",
-            "variation_id": "'var-' || cast(m as varchar)",
-            "step_id": "''",
-            "channel": "'email'",
+            "component_key": "cast(m + 1 as integer)",
             "stat": "stat",
             "user_id": "'user-' || cast(u as varchar)",
             "event_date": "event_date",

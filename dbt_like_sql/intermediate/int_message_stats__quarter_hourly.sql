@@ -10,10 +10,32 @@
 with events as (
 
     select
-        *,
-        {{ quarter_hour('occurred_at') }} as quarter_hour
+        event_date,
+        {{ quarter_hour('occurred_at') }} as quarter_hour,
+        message_kind, message_id, variation_id, step_id, channel,
+        action,
+        is_machine_open,
+        is_bot_click,
+        case when button_id in ('0', '1') then button_id end as button_id,
+        case when coalesce(button_string, '') = '' then '' else 'button' end as button_string
     from {{ ref('int_events__attributed') }}
     where event_date >= :start_date and event_date < :end_date
+
+),
+
+-- The events grouped by what the stats' conditions read (button_id and button_string only as far
+-- as a condition tells them apart) first: a few rows per action and quarter-hour, so each
+-- condition is evaluated over these groups, not over every event.
+grouped as (
+
+    select
+        event_date, quarter_hour, message_kind, message_id, variation_id, step_id, channel,
+        action, is_machine_open, is_bot_click, button_id, button_string,
+        count(*) as events
+    from events
+    group by
+        event_date, quarter_hour, message_kind, message_id, variation_id, step_id, channel,
+        action, is_machine_open, is_bot_click, button_id, button_string
 
 ),
 
@@ -27,8 +49,8 @@ final as (
         variation_id,
         step_id,
         channel,
-        {{ counted_stats() }}
-    from events
+        {{ counted_stats(weight='events') }}
+    from grouped
     group by event_date, quarter_hour, message_kind, message_id, variation_id, step_id, channel
 
 )

@@ -4,7 +4,8 @@
 -- uniques are recounted as distinct users from int_user_touches__daily (never summed; a component's
 -- are int_message_stats__daily's own).
 -- Grain: event_date, rollup_level, message_kind, message_id, variation_id, step_id, channel.
--- Inputs: int_message_stats__daily, int_user_touches__daily. Rates: int_message_stats__rated.
+-- Inputs: int_message_stats__daily, int_user_touches__daily (named by int_message_components__keyed).
+-- Rates: int_message_stats__rated.
 {{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'rollup_level', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel']) }}
 
 with stats as (
@@ -16,8 +17,10 @@ with stats as (
 
 touches as (
 
-    select * from {{ ref('int_user_touches__daily') }}
-    where event_date >= :start_date and event_date < :end_date
+    select touched.event_date, touched.stat, touched.user_id, components.message_kind, components.message_id, components.channel
+    from {{ ref('int_user_touches__daily') }} as touched
+    inner join {{ ref('int_message_components__keyed') }} as components using (component_key)
+    where touched.event_date >= :start_date and touched.event_date < :end_date
 
 ),
 

@@ -5,9 +5,10 @@
 -- Web push has no app session, so channel is 'push' only. No SessionStart export: no rows.
 -- The session's own instant decides its day and its quarter-hours (am_quarters / pm_quarters, as
 -- in int_user_touches__daily), so local periods recount influenced users exactly.
--- Grain: event_date, message_kind, message_id, variation_id, step_id, channel, user_id.
--- Inputs: stg_currents__events (users.behaviors.app.SessionStart), int_events__attributed.
-{{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'message_kind', 'message_id', 'variation_id', 'step_id', 'channel', 'user_id']) }}
+-- Grain: event_date, component_key (int_message_components__keyed), user_id.
+-- Inputs: stg_currents__events (users.behaviors.app.SessionStart), int_events__attributed,
+-- int_message_components__keyed.
+{{ config(materialized='partitioned', partition_by='event_date', unique_key=['event_date', 'component_key', 'user_id']) }}
 
 with sessions as (
 
@@ -70,10 +71,12 @@ influenced as (
 final as (
 
     select
-        event_date, message_kind, message_id, variation_id, step_id, channel, user_id,
-        {{ quarter_masks('occurred_at') }}
+        influenced.event_date, components.component_key, influenced.user_id,
+        {{ quarter_masks('influenced.occurred_at') }}
     from influenced
-    group by event_date, message_kind, message_id, variation_id, step_id, channel, user_id
+    inner join {{ ref('int_message_components__keyed') }} as components
+        using (message_kind, message_id, variation_id, step_id, channel)
+    group by influenced.event_date, components.component_key, influenced.user_id
 
 )
 

@@ -34,10 +34,15 @@
     'retries': "action in ('retry', 'deferral')",
 } %}
 
--- counted_stats(names): `cast(count(*) filter (where <condition>) as bigint) as <stat>` for each stat
--- of `names` (default: every counted stat), comma-separated, in the order given.
-{%- macro counted_stats(names=none) -%}
+-- counted_stats(names, weight): `cast(count(*) filter (where <condition>) as bigint) as <stat>` for each
+-- stat of `names` (default: every counted stat), comma-separated, in the order given; with `weight` (a
+-- column of rows already grouped by the filters' columns, holding their event counts) the sum of it.
+{%- macro counted_stats(names=none, weight=none) -%}
     {%- for name in (names if names is not none else counted_stat_filters) %}
+        {%- if weight %}
+        cast(coalesce(sum({{ weight }}) filter (where {{ counted_stat_filters[name] }}), 0) as bigint) as {{ name }}{{ "," if not loop.last }}
+        {%- else %}
         cast(count(*) filter (where {{ counted_stat_filters[name] }}) as bigint) as {{ name }}{{ "," if not loop.last }}
+        {%- endif %}
     {%- endfor %}
 {%- endmacro %}

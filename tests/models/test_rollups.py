@@ -442,6 +442,7 @@ def test_day_edges_duplicates_and_uniques_over_days(warehouse_url, tmp_path):
         warehouse_url,
         """
         select count(distinct user_id) as users from int_user_touches__daily
+        inner join int_message_components__keyed using (component_key)
         where message_id = 'c-day' and variation_id = 'v1' and stat = 'unique_opens'
             and event_date between :first and :last""",
         first=DAY,

@@ -60,3 +60,38 @@ def test_duckdb_memory_is_bounded_by_default_and_the_url_can_raise_it(tmp_path):
     assert limit(f"duckdb:///{tmp_path / 'default.duckdb'}") == "953.6 MiB"  # 1GB
     assert limit(f"duckdb:///{tmp_path / 'raised.duckdb'}?memory_limit=3GB") == "2.7 GiB"
     assert (tmp_path / "raised.duckdb").is_file()
+
+
+KEYS_SQL = """{{ config(materialized='incremental', partition_by='keyed_on', unique_key=['name']) }}
+with seen as (select distinct name, event_date from {{ ref('src') }} where event_date >= :start_date and event_date < :end_date),
+new_names as (
+    select name, min(event_date) as keyed_on from seen
+    {%- if is_incremental() %} where name not in (select name from {{ this }}){% endif %}
+    group by name
+)
+select
+    cast({% if is_incremental() %}(select coalesce(max(name_key), 0) from {{ this }}) + {% endif %}row_number() over (order by name) as integer)
+        as name_key,
+    name,
+    keyed_on
+from new_names
+"""
+
+
+def test_an_incremental_model_appends_new_keys_and_never_renumbers(warehouse_url, tmp_path):
+    engine = make_engine(warehouse_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table src (name varchar, event_date date)"))
+        conn.execute(sa.text("insert into src values ('b', '2026-11-20'), ('c', '2026-11-20'), ('a', '2026-11-21'), ('b', '2026-11-21')"))
+    model = _model(tmp_path, "name_keys", KEYS_SQL)
+
+    for start, end in ((NEXT, date(2026, 11, 22)), (DAY, NEXT), (DAY, date(2026, 11, 22))):
+        with engine.begin() as conn:
+            run_model(conn, model, start, end)
+
+    rows = table(warehouse_url, "select name_key, name, keyed_on from name_keys order by name_key")
+    assert [(r["name_key"], r["name"], str(r["keyed_on"])) for r in rows] == [
+        (1, "a", "2026-11-21"),
+        (2, "b", "2026-11-21"),
+        (3, "c", "2026-11-20"),
+    ]

@@ -38,3 +38,18 @@ def test_old_days_are_refused_with_the_command_then_rebuilt_to_the_same_numbers(
     _, after = render(warehouse_url, tmp_path / "after", TEXT)
     assert after == before
     assert len(after["campaigns.csv"]) > 5
+
+
+def test_days_whose_touches_an_upgrade_recreated_are_refused_then_rebuilt_to_the_same_numbers(warehouse_url, tmp_path):
+    """The first run after the upgrade to component keys recreates the touches table empty."""
+    build_workspace(warehouse_url, tmp_path)
+    _, before = render(warehouse_url, tmp_path / "before", TEXT)
+    with make_engine(warehouse_url).begin() as conn:
+        conn.execute(sa.text("delete from int_user_touches__daily"))
+
+    with pytest.raises(ReportRunError, match=r"`engagement materialize --from 2026-09-30 --to 2026-11-02`"):
+        render(warehouse_url, tmp_path / "refused", TEXT)
+
+    materialize_days(warehouse_url, tmp_path, FIRST_DAY, LAST_DAY)
+    _, after = render(warehouse_url, tmp_path / "after", TEXT)
+    assert after == before

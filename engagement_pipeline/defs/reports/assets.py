@@ -19,6 +19,7 @@ DAILY_SOURCES = (
     "channel_daily_stats",
     "int_user_touches__daily",
     "int_push_influenced_opens__daily",
+    "int_message_components__keyed",
 )
 # What the HTML pages read besides: event-level breakdowns, exact over a local period.
 PAGE_SOURCES = ("int_message_stats__quarter_hourly", "int_events__keyed", "stg_currents__events", "int_email_bounces__classified")

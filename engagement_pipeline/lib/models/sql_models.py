@@ -7,8 +7,10 @@ how it is written (`materialized='partitioned'` with `partition_by`, `'table'`,
 or `'view'`: no copy of the rows, for thin layers over a large table, still
 partitioned by `partition_by` for its checks; or `'ephemeral'`, as in dbt: never
 written, no asset nor grain, its SQL inlined as a CTE `__ephemeral__<name>` into
-each model that refs it, whose dependencies become the ephemeral's own refs) and its
-grain (`unique_key`). Window bounds and other values are bound parameters
+each model that refs it, whose dependencies become the ephemeral's own refs; or
+`'incremental'`, as dbt's append strategy: a run inserts what its SQL selects and never
+deletes, the SQL reading the table's own rows as `{{ this }}` when `{{ is_incremental() }}`,
+false on the run that creates it) and its grain (`unique_key`). Window bounds and other values are bound parameters
 (`:start_date`, `:end_date`, end exclusive; an ephemeral model sees its referencing
 model's), never formatted into SQL.
 A partitioned write deletes the window and inserts it in one transaction, so
@@ -33,7 +35,7 @@ SQL_ROOT = Path(__file__).resolve().parents[3] / "dbt_like_sql"
 MACROS_ROOT = SQL_ROOT / "macros"
 _VERIFIED: dict[tuple[str, str, int], list[str]] = {}
 _REF = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
-MATERIALIZATIONS = ("partitioned", "table", "view", "ephemeral")
+MATERIALIZATIONS = ("partitioned", "table", "view", "ephemeral", "incremental")
 EPHEMERAL_PREFIX = "__ephemeral__"
 
 
@@ -68,6 +70,11 @@ class SqlModel:
     @property
     def is_view(self) -> bool:
         return self.materialized == "view"
+
+    @property
+    def is_incremental(self) -> bool:
+        """Appended to, never deleted from: its rows (and the keys it hands out) outlive every run."""
+        return self.materialized == "incremental"
 
     @property
     def is_ephemeral(self) -> bool:
@@ -120,10 +127,12 @@ def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
         captured.update(kwargs)
         return ""
 
-    _environment("duckdb").from_string(text).render(ref=lambda name: name, config=config)
+    _environment("duckdb").from_string(text).render(ref=lambda name: name, config=config, this=path.stem, is_incremental=lambda: True)
     materialized = captured.get("materialized", "table")
     if materialized not in MATERIALIZATIONS:
-        raise SqlModelError(f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table', 'view' or 'ephemeral'")
+        raise SqlModelError(
+            f"{path}: config materialized={materialized!r}; expected 'partitioned', 'table', 'view', 'ephemeral' or 'incremental'"
+        )
     if materialized == "ephemeral" and (captured.get("partition_by") or captured.get("unique_key")):
         raise SqlModelError(
             f"{path}: an ephemeral model is never written, so it has no partition_by nor unique_key (no grain check could "
@@ -131,7 +140,7 @@ def load_model(path: Path, root: Path = SQL_ROOT) -> SqlModel:
         )
     if materialized == "table" and captured.get("partition_by"):
         raise SqlModelError(f"{path}: partition_by needs materialized='partitioned' (or 'view')")
-    if materialized == "partitioned" and not captured.get("partition_by"):
+    if materialized in ("partitioned", "incremental") and not captured.get("partition_by"):
         raise SqlModelError(f"{path}: a partitioned model needs config(partition_by='<date column>')")
     return SqlModel(
         name=path.stem,
@@ -186,11 +195,12 @@ def _resolve_ephemerals(name: str, models: dict[str, SqlModel], resolved: dict[s
 
 
 @functools.cache
-def render(model: SqlModel, dialect: str) -> str:
+def render(model: SqlModel, dialect: str, incremental: bool = True) -> str:
     """The model's SQL for `dialect`; the ephemeral models it refs come first as CTEs, and the model's own
     SQL (its own `with`) becomes a subquery of them, which both DuckDB and PostgreSQL accept. Rendered
     once per process (values are bound parameters, so the text never changes): compiling a template
-    with its macros costs ~7 ms, 16 s of a 90-day backfill run day by day."""
+    with its macros costs ~7 ms, 16 s of a 90-day backfill run day by day. `incremental`: what
+    `is_incremental()` returns (an incremental model's table exists: its SQL may read `this`)."""
     env = _environment(dialect)
     inlined = {ephemeral.name for ephemeral in model.ephemerals}
 
@@ -198,7 +208,12 @@ def render(model: SqlModel, dialect: str) -> str:
         def ref(name: str) -> str:
             return EPHEMERAL_PREFIX + name if name in inlined else name
 
-        return env.from_string(current.template).render(ref=ref, config=lambda **_: "").strip().rstrip(";")
+        return (
+            env.from_string(current.template)
+            .render(ref=ref, config=lambda **_: "", this=current.name, is_incremental=lambda: incremental)
+            .strip()
+            .rstrip(";")
+        )
 
     if not model.ephemerals:
         return sql_of(model)
@@ -274,9 +289,15 @@ def run_model_by_day(
             return None
         return _count(conn, model, start, end)
     select = f"select * from (\n{sql}\n) as model"
+    if model.is_incremental and _relation_kind(conn, model.name) is None:
+        # The first run: its SQL must not read the table it creates.
+        select = f"select * from (\n{render(model, conn.dialect.name, incremental=False)}\n) as model"
     wanted = _ensure_table(conn, model, select, params)
     column_list = ", ".join(wanted)
-    if model.materialized == "partitioned":
+    if model.is_incremental:
+        if start is None or end is None:
+            raise SqlModelError(f"{model.name}: an incremental model needs a window (start and end dates)")
+    elif model.materialized == "partitioned":
         if start is None or end is None:
             raise SqlModelError(f"{model.name}: a partitioned model needs a window (start and end dates)")
         conn.execute(
@@ -327,6 +348,11 @@ def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dic
     wanted = list(probe.keys())
     probe.close()
     existing = _columns(conn, model.name)
+    if existing is not None and existing != wanted and model.is_incremental:
+        raise SqlModelError(
+            f"{model.name}: its columns changed ({', '.join(existing)} -> {', '.join(wanted)}), but an incremental model's rows "
+            "(the keys it handed out) outlive every run: migrate the table by hand rather than drop it"
+        )
     if existing is not None and (existing != wanted or _relation_kind(conn, model.name) == "view"):
         conn.execute(sa.text(f"drop {_relation_kind(conn, model.name)} {model.name}"))
         existing = None

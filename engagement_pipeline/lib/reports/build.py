@@ -103,7 +103,7 @@ def _refuse_old_days(conn: sa.Connection, defn: ReportDefinition, utc_days: tupl
     if old:
         raise ReportRunError(
             f"{defn.report_id}: the warehouse holds {len(old)} UTC day(s) built by an earlier version without"
-            f" quarter-hour stats ({old[0]} .. {old[-1]}); rebuild them once with"
+            f" quarter-hour stats or user touches ({old[0]} .. {old[-1]}); rebuild them once with"
             f" `engagement materialize --from {old[0]} --to {old[-1]}`, then run the report again"
         )
 

@@ -4,7 +4,8 @@ A local period is cut into slices: the quarter-hours of each UTC day it covers (
 every offset in use is a multiple of 15 minutes). Additive stats are sums of
 ``int_message_stats__quarter_hourly`` rows over the period's slices. Unique stats are recomputed
 for the whole period as ``count(distinct user_id)`` over ``int_user_touches__daily`` and
-``int_push_influenced_opens__daily``, whose rows carry the quarter-hours in which the user had
+``int_push_influenced_opens__daily`` (keyed by ``component_key``: the selected messages' keys come
+from ``int_message_components__keyed``), whose rows carry the quarter-hours in which the user had
 the event (a bitwise AND with the slice's mask; a sum of daily uniques would count a user active
 on two days twice). Every message × channel with an event in the time frame gets a row for every
 period, with zeros where it had none. Slices join through a bound calendar, so every join on
@@ -28,6 +29,9 @@ KEYS = ["message_id", "variation_id", "step_id", "channel"]
 COUNTS = "int_message_stats__quarter_hourly"
 DAILY = "int_message_stats__daily"
 TOUCHES = "int_user_touches__daily"
+COMPONENTS = "int_message_components__keyed"
+# The daily stats counted from user touches: a day with one of them has touches.
+TOUCH_STATS = ("unique_opens", "unique_clicks", "unique_impressions", "unique_recipients", "unique_conversions")
 INFLUENCED = "int_push_influenced_opens__daily"
 
 
@@ -107,20 +111,24 @@ def _unique_sql(level: Level, calendar: str) -> str:
     keys = ", ".join(f"touches.{k}" for k in KEYS)
     return f"""
 with {calendar},
+components as (
+    select component_key, {_key_select(level)}
+    from {COMPONENTS}
+    where message_kind = :message_kind and message_id in :message_ids
+),
 people as (
-    select event_date, message_kind, message_id, variation_id, step_id, channel, stat, user_id,
-        am_quarters, pm_quarters
+    select event_date, component_key, stat, user_id, am_quarters, pm_quarters
     from {TOUCHES}
     union all
-    select event_date, message_kind, message_id, variation_id, step_id, channel, 'influenced_opens', user_id,
-        am_quarters, pm_quarters
+    select event_date, component_key, 'influenced_opens', user_id, am_quarters, pm_quarters
     from {INFLUENCED}
 ),
 touches as (
-    select {_key_select(level)}, stat, user_id, event_date, am_quarters, pm_quarters
+    select {", ".join(f"components.{k}" for k in KEYS)}, people.stat, people.user_id, people.event_date,
+        people.am_quarters, people.pm_quarters
     from people
-    where message_kind = :message_kind and message_id in :message_ids and stat in :stats
-        and event_date >= :frame_start and event_date <= :frame_end
+    inner join components on components.component_key = people.component_key
+    where people.stat in :stats and people.event_date >= :frame_start and people.event_date <= :frame_end
 ),
 final as (
     select calendar.period_start, {keys}, touches.stat, cast(count(distinct touches.user_id) as bigint) as users
@@ -135,13 +143,25 @@ select * from final
 
 
 def days_to_rebuild(conn: sa.Connection, first: date, last: date) -> list[date]:
-    """UTC days ``first``..``last`` with daily stats but no quarter-hour counts: days built by a version
-    before local time zones (reports would miss them), to rebuild once with ``engagement materialize``."""
+    """UTC days ``first``..``last`` built by an earlier version, to rebuild once with ``engagement
+    materialize``: daily stats but no quarter-hour counts (before local time zones), or unique stats
+    but no user touches (before component keys: the first run after the upgrade recreates
+    ``int_user_touches__daily`` keyed by ``component_key``, without the older days' rows)."""
     if not table_exists(conn, DAILY):
         return []
-    sql = f"select distinct event_date from {DAILY} where event_date >= :first and event_date <= :last"
+    built = f"select distinct event_date from {DAILY} where event_date >= :first and event_date <= :last"
     if table_exists(conn, COUNTS):
-        sql += f" except select distinct event_date from {COUNTS} where event_date >= :first and event_date <= :last"
+        built += f" except select distinct event_date from {COUNTS} where event_date >= :first and event_date <= :last"
+    touched = " or ".join(f"daily.{stat} > 0" for stat in TOUCH_STATS)
+    untouched = (
+        f"select distinct daily.event_date from {DAILY} as daily"
+        f" where daily.event_date >= :first and daily.event_date <= :last and ({touched})"
+        f" and not exists (select 1 from {TOUCHES} as touches where touches.event_date = daily.event_date"
+        " and touches.event_date >= :first and touches.event_date <= :last)"
+    )
+    sql = f"select event_date from ({built}) as built"
+    if table_exists(conn, TOUCHES):
+        sql += f" union {untouched}"
     return sorted(row[0] for row in conn.execute(sa.text(sql), {"first": first, "last": last}))
 
 
