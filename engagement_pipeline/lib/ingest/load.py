@@ -2,7 +2,7 @@
 
 A manifest row per object (key + etag) is written in the same transaction as the
 object's events, so a crash never leaves a file half-loaded or loaded twice. Files are
-decoded and mapped in batches (flushes) while the previous batch is written (`writer.py`):
+decoded in batches (flushes) while the previous batch is written (`writer.py`):
 one transaction per flush, one at a time, in key order. Every
 object gets a manifest row saying what happened to it: loaded, skipped (not an Avro
 file, not a Currents path, an unknown event type) or quarantined (a file that cannot be
@@ -168,7 +168,8 @@ def ingest(
     batch: list[tuple[StoredObject, DecodedFile | None, str | None]] = []
     batch_rows = decoded_rows = 0
     progress = track("ingesting", total=len(pending), unit="files")
-    with BackgroundWriter(partial(_flush, engine, summary=summary), lambda: _loaded_line(summary, log)) as writer:
+    write = partial(_flush, engine, summary=summary)
+    with BackgroundWriter(prepare, write, lambda: _loaded_line(summary, log)) as writer:
         for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
             batch.append(item)
             batch_rows += item[1].raw.height if item[1] else 0
@@ -176,10 +177,10 @@ def ingest(
             progress.update(advance=1, detail=f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
             writer.check()
             if batch_rows >= FLUSH_ROWS:
-                writer.submit(prepare(batch))
+                writer.submit(batch)
                 batch, batch_rows = [], 0
         if batch:
-            writer.submit(prepare(batch))
+            writer.submit(batch)
     progress.close(f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
@@ -210,8 +211,7 @@ class _Flush:
 
 
 def _prepare(batch: list[tuple[StoredObject, DecodedFile | None, str | None]], *, limits: IngestLimits, started: datetime) -> _Flush:
-    """Map one batch of decoded files to what its transaction writes (no warehouse access: it runs while
-    the previous batch is being written)."""
+    """Map one batch of decoded files to what its transaction writes (no warehouse access)."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     by_type: dict[str, list[pl.DataFrame]] = defaultdict(list)
     for _, decoded, error in batch:
