@@ -40,7 +40,7 @@ from engagement_pipeline.lib.ingest.record_checks import IngestLimits, quarantin
 from engagement_pipeline.lib.ingest.writer import BackgroundWriter
 from engagement_pipeline.lib.platform.progress import track
 from engagement_pipeline.lib.platform.storage import ObjectStore, StoredObject
-from engagement_pipeline.lib.platform.warehouse import arrow_view, bulk_load
+from engagement_pipeline.lib.platform.warehouse import arrow_view, bulk_load, deferred_checkpoints
 
 RAW_TABLE = "raw_currents_events"
 MANIFEST_TABLE = "currents_manifest"
@@ -169,7 +169,7 @@ def ingest(
     batch_rows = decoded_rows = 0
     progress = track("ingesting", total=len(pending), unit="files")
     write = partial(_flush, engine, summary=summary)
-    with BackgroundWriter(prepare, write, lambda: _loaded_line(summary, log)) as writer:
+    with deferred_checkpoints(engine), BackgroundWriter(prepare, write, lambda: _loaded_line(summary, log)) as writer:
         for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
             batch.append(item)
             batch_rows += item[1].raw.height if item[1] else 0
