@@ -1,7 +1,9 @@
 """Load new Currents files from the landing zone into the raw event table, exactly once.
 
 A manifest row per object (key + etag) is written in the same transaction as the
-object's events, so a crash never leaves a file half-loaded or loaded twice. Every
+object's events, so a crash never leaves a file half-loaded or loaded twice. Files are
+decoded in batches (flushes) while the previous batch is written (`writer.py`):
+one transaction per flush, one at a time, in key order. Every
 object gets a manifest row saying what happened to it: loaded, skipped (not an Avro
 file, not a Currents path, an unknown event type) or quarantined (a file that cannot be
 decoded or mapped). Records that fail a check (`checks.py`: id, time or user_id missing,
@@ -35,9 +37,10 @@ from engagement_pipeline.lib.ingest.contacts import ensure_contacts_table, upser
 from engagement_pipeline.lib.ingest.mapping import map_batch
 from engagement_pipeline.lib.ingest.reader import CurrentsFileError, DecodedFile, decode_file
 from engagement_pipeline.lib.ingest.record_checks import IngestLimits, quarantine_row
+from engagement_pipeline.lib.ingest.writer import BackgroundWriter
 from engagement_pipeline.lib.platform.progress import track
 from engagement_pipeline.lib.platform.storage import ObjectStore, StoredObject
-from engagement_pipeline.lib.platform.warehouse import arrow_view, bulk_load
+from engagement_pipeline.lib.platform.warehouse import arrow_view, bulk_load, deferred_checkpoints
 
 RAW_TABLE = "raw_currents_events"
 MANIFEST_TABLE = "currents_manifest"
@@ -161,20 +164,23 @@ def ingest(
         pending = pending_objects(conn, store)
     summary = IngestSummary(files_seen=len(pending))
     log(f"{len(pending)} new file(s) in {store.url}")
-    flush = partial(_flush, engine, summary=summary, limits=limits or IngestLimits(), started=started)
+    prepare = partial(_prepare, limits=limits or IngestLimits(), started=started)
     batch: list[tuple[StoredObject, DecodedFile | None, str | None]] = []
     batch_rows = decoded_rows = 0
     progress = track("ingesting", total=len(pending), unit="files")
-    for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
-        batch.append(item)
-        batch_rows += item[1].raw.height if item[1] else 0
-        decoded_rows += item[1].raw.height if item[1] else 0
-        progress.update(advance=1, detail=f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
-        if batch_rows >= FLUSH_ROWS:
-            flush(batch)
-            log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
-            batch, batch_rows = [], 0
-    flush(batch)
+    write = partial(_flush, engine, summary=summary)
+    with deferred_checkpoints(engine), BackgroundWriter(prepare, write, lambda: _loaded_line(summary, log)) as writer:
+        for item in _decoded(store, pending, workers or min(4, os.cpu_count() or 1)):
+            batch.append(item)
+            batch_rows += item[1].raw.height if item[1] else 0
+            decoded_rows += item[1].raw.height if item[1] else 0
+            progress.update(advance=1, detail=f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
+            writer.check()
+            if batch_rows >= FLUSH_ROWS:
+                writer.submit(batch)
+                batch, batch_rows = [], 0
+        if batch:
+            writer.submit(batch)
     progress.close(f"{decoded_rows:,} events read, {summary.rows_loaded:,} loaded")
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
@@ -194,17 +200,18 @@ def _decoded(store: ObjectStore, pending: list[StoredObject], workers: int) -> I
             yield in_flight.popleft().result()
 
 
-def _flush(
-    engine: sa.Engine,
-    batch: list[tuple[StoredObject, DecodedFile | None, str | None]],
-    *,
-    summary: IngestSummary,
-    limits: IngestLimits,
-    started: datetime,
-) -> None:
-    """Write one batch of files in one transaction: their events, a manifest row each, their quarantined records."""
-    if not batch:
-        return
+@dataclass
+class _Flush:
+    """One batch of files ready to write: canonical events, a manifest row per file, quarantined records, contacts."""
+
+    events: pl.DataFrame | None
+    manifest: list[dict]
+    quarantine: list[dict]
+    contacts: pl.DataFrame
+
+
+def _prepare(batch: list[tuple[StoredObject, DecodedFile | None, str | None]], *, limits: IngestLimits, started: datetime) -> _Flush:
+    """Map one batch of decoded files to what its transaction writes (no warehouse access)."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     by_type: dict[str, list[pl.DataFrame]] = defaultdict(list)
     for _, decoded, error in batch:
@@ -213,26 +220,37 @@ def _flush(
     mapped = map_batch(by_type, limits, started)
     manifest, quarantine = [], list(mapped.quarantined)
     for obj, decoded, error in batch:
-        row, rejected = _file_outcome(obj, decoded, error or mapped.failed.get(obj.key), summary)
+        row, rejected = _file_outcome(obj, decoded, error or mapped.failed.get(obj.key))
         manifest.append(row | {"loaded_at": now})
         quarantine.extend(rejected)
     for row in quarantine:  # one time per flush links a file's records to its manifest row
         row["quarantined_at"] = now
     events = mapped.frame()
+    events = events.with_columns(pl.lit(now).alias("loaded_at")) if events is not None else None
+    return _Flush(events, manifest, quarantine, mapped.contacts_frame())
+
+
+def _flush(engine: sa.Engine, flush: _Flush, *, summary: IngestSummary) -> None:
+    """Write one batch of files in one transaction: their events, a manifest row each, their quarantined records."""
+    events = flush.events
     with engine.begin() as conn:
         if events is not None:
             decoded_rows = events.height
-            events = append_new_events(conn, events.with_columns(pl.lit(now).alias("loaded_at")))
+            events = append_new_events(conn, events)
             summary.duplicates_skipped += decoded_rows - events.height
-        _account(manifest, quarantine, events, summary)
-        upsert_contacts(conn, mapped.contacts_frame())
-        bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(manifest, schema=_schema(MANIFEST_COLUMNS)))
-        if quarantine:
-            bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(quarantine, schema=_schema(QUARANTINE_COLUMNS)))
+        _account(flush.manifest, flush.quarantine, events, summary)
+        upsert_contacts(conn, flush.contacts)
+        bulk_load(conn, MANIFEST_TABLE, pl.DataFrame(flush.manifest, schema=_schema(MANIFEST_COLUMNS)))
+        if flush.quarantine:
+            bulk_load(conn, QUARANTINE_TABLE, pl.DataFrame(flush.quarantine, schema=_schema(QUARANTINE_COLUMNS)))
 
 
-def _file_outcome(obj: StoredObject, decoded: DecodedFile | None, error: str | None, summary: IngestSummary) -> tuple[dict, list[dict]]:
-    """A file's manifest row (status and why) and its quarantine rows; counts it in the summary."""
+def _loaded_line(summary: IngestSummary, log: Callable[[str], None]) -> None:
+    log(f"loaded {summary.rows_loaded:,} events from {summary.files_loaded} file(s)")
+
+
+def _file_outcome(obj: StoredObject, decoded: DecodedFile | None, error: str | None) -> tuple[dict, list[dict]]:
+    """A file's manifest row (status and why) and its quarantine rows."""
     event_type = decoded.event_type if decoded else None
     row = {
         "object_key": obj.key,
@@ -247,16 +265,9 @@ def _file_outcome(obj: StoredObject, decoded: DecodedFile | None, error: str | N
         "max_event_date": None,
     }
     if error is not None:
-        summary.files_quarantined += 1
         return row | {"status": "quarantined"}, [quarantine_row(obj.key, event_type, error, None)]
     if decoded.skipped:
-        summary.files_skipped += 1
-        if event_type:
-            summary.skipped_event_types[event_type] += 1
-        if len(summary.skipped_examples) < 5:
-            summary.skipped_examples.append({"file": obj.key, "reason": decoded.skip_reason})
         return row | {"status": "skipped", "error": decoded.skip_reason}, []
-    summary.files_loaded += 1
     return row, decoded.quarantined
 
 
@@ -306,6 +317,8 @@ def _loaded_ids(conn: sa.Connection, ids: pl.DataFrame) -> pl.DataFrame:
 
 def _account(manifest: list[dict], quarantine: list[dict], events: pl.DataFrame | None, summary: IngestSummary) -> None:
     """Per-file rows, quarantined records and event days for the manifest; totals for the summary."""
+    for row in manifest:
+        _count_file(row, summary)
     rejected = Counter(q["source_file"] for q in quarantine if q["record_json"] is not None)
     per_file = {}
     if events is not None and events.height:
@@ -324,6 +337,20 @@ def _account(manifest: list[dict], quarantine: list[dict], events: pl.DataFrame 
         row["rows_quarantined"] = rejected.get(row["object_key"], 0)
     summary.rows_quarantined += sum(rejected.values())
     summary.quarantine_examples.extend(quarantine[: max(0, 5 - len(summary.quarantine_examples))])
+
+
+def _count_file(row: dict, summary: IngestSummary) -> None:
+    """Count a file by its manifest status; a skipped one by event type, with a few examples."""
+    if row["status"] == "quarantined":
+        summary.files_quarantined += 1
+    elif row["status"] == "skipped":
+        summary.files_skipped += 1
+        if row["event_type"]:
+            summary.skipped_event_types[row["event_type"]] += 1
+        if len(summary.skipped_examples) < 5:
+            summary.skipped_examples.append({"file": row["object_key"], "reason": row["error"]})
+    else:
+        summary.files_loaded += 1
 
 
 def _schema(columns: dict[str, str]) -> dict[str, pl.DataType]:

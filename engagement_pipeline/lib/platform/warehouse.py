@@ -111,6 +111,30 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
+@contextmanager
+def deferred_checkpoints(engine: sa.Engine, wal_size: str = "1GB") -> Iterator[None]:
+    """On DuckDB, no automatic checkpoint while the block runs (unless the write-ahead log outgrows
+    `wal_size`), then one checkpoint when it succeeds; other engines: nothing.
+
+    DuckDB checkpoints at a commit that leaves more than 16 MiB in the log. A long load commits
+    a transaction per batch, so it checkpointed every few batches, each time rewriting more of the
+    warehouse (a 10M-event day: 76 s of commits with them, 8 s without). Commits stay durable: the
+    log is on disk, and a crash replays it when the file is next opened."""
+    if engine.dialect.name != "duckdb":
+        yield
+        return
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("select current_setting('checkpoint_threshold')").scalar_one()
+        conn.exec_driver_sql(f"set checkpoint_threshold = '{wal_size}'")
+    try:
+        yield
+        with engine.connect() as conn:
+            conn.exec_driver_sql("checkpoint")
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"set checkpoint_threshold = '{before}'")
+
+
 def redact_url(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
