@@ -19,7 +19,7 @@ from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.platform.warehouse import dispose_engine, make_engine
 from engagement_pipeline.sample_data.generator import generate_landing_zone
 from tests.conftest import pg_database
-from tests.support import table
+from tests.support import ingested_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 FLUSH_ROWS = 100_000  # three flushes of the ~300k events in the crashing runs; the clean run uses the default
@@ -65,17 +65,6 @@ def crash(url: str, landing: Path, point: str) -> None:
     assert child.returncode == -signal.SIGKILL, f"{point}: not killed (exit {child.returncode}): {child.stderr[-2000:]}"
 
 
-def loaded(url: str) -> tuple[int, int, int]:
-    """(events in the raw table, the manifest's sum of rows_loaded, manifest rows)."""
-    (row,) = table(
-        url,
-        "select (select count(*) from raw_currents_events) as events,"
-        " (select coalesce(sum(rows_loaded), 0) from currents_manifest) as counted,"
-        " (select count(*) from currents_manifest) as files",
-    )
-    return int(row["events"]), int(row["counted"]), int(row["files"])
-
-
 def snapshot(url: str) -> dict[str, list[tuple]]:
     """Everything ingestion writes but load times: the raw table as counts and an order-free sum of one
     digest per row (fetching 300k rows would take seconds), the manifest and the quarantine row by row."""
@@ -102,7 +91,7 @@ def test_kill_9_at_several_points_then_a_rerun_equals_a_clean_run(landing, wareh
     progress = []
     for point, moment in CRASHES:
         crash(crashed, landing, point)
-        events, counted, _ = loaded(crashed)
+        events, counted, _ = ingested_counts(crashed)
         dispose_engine(crashed)  # a DuckDB file has one writer: release it for the next run
         assert events == counted, f"killed at {point} ({moment}): events without their manifest row, or the reverse"
         progress.append(events)

@@ -12,24 +12,13 @@ from engagement_pipeline.lib.ingest import load
 from engagement_pipeline.lib.platform.storage import ObjectStore
 from engagement_pipeline.lib.platform.warehouse import dispose_engine, make_engine
 from engagement_pipeline.sample_data.generator import generate_landing_zone
-from tests.support import table
+from tests.support import ingested_counts
 
 FLUSH_ROWS = 2_000
 
 
 class WriteFailed(RuntimeError):
     pass
-
-
-def counts(url: str) -> tuple[int, int, int]:
-    """(events in the raw table, the manifest's sum of rows_loaded, manifest rows)."""
-    (row,) = table(
-        url,
-        "select (select count(*) from raw_currents_events) as events,"
-        " (select coalesce(sum(rows_loaded), 0) from currents_manifest) as counted,"
-        " (select count(*) from currents_manifest) as files",
-    )
-    return int(row["events"]), int(row["counted"]), int(row["files"])
 
 
 def test_a_failing_flush_stops_the_run_and_a_rerun_equals_a_clean_run(warehouse_url, tmp_path, monkeypatch):
@@ -53,11 +42,11 @@ def test_a_failing_flush_stops_the_run_and_a_rerun_equals_a_clean_run(warehouse_
     monkeypatch.setattr(load, "bulk_load", failing_bulk_load)
     with pytest.raises(WriteFailed, match="disk full"):
         load.ingest(make_engine(warehouse_url), ObjectStore(str(landing)))
-    events, counted, files = counts(warehouse_url)
+    events, counted, files = ingested_counts(warehouse_url)
     assert len(manifests) == 2, "a flush started after the one that failed"
     assert (events, counted, files) == (counted, counted, manifests[0]) and 0 < events
 
     monkeypatch.setattr(load, "bulk_load", real_bulk_load)
     rerun = load.ingest(make_engine(warehouse_url), ObjectStore(str(landing)))
-    assert counts(warehouse_url) == (clean.rows_loaded, clean.rows_loaded, clean.files_seen)
+    assert ingested_counts(warehouse_url) == (clean.rows_loaded, clean.rows_loaded, clean.files_seen)
     assert rerun.rows_loaded == clean.rows_loaded - events

@@ -104,3 +104,14 @@ def table(url: str, sql: str, **params) -> list[dict]:
 
 def utc(at: str) -> datetime:
     return datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
+
+
+def ingested_counts(url: str) -> tuple[int, int, int]:
+    """(events in the raw table, the manifest's sum of rows_loaded, manifest rows)."""
+    (row,) = table(
+        url,
+        "select (select count(*) from raw_currents_events) as events,"
+        " (select coalesce(sum(rows_loaded), 0) from currents_manifest) as counted,"
+        " (select count(*) from currents_manifest) as files",
+    )
+    return int(row["events"]), int(row["counted"]), int(row["files"])
