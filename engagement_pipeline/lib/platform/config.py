@@ -52,7 +52,7 @@ ENV_VARS: tuple[EnvVarDoc, ...] = (
     EnvVarDoc(
         "ENGAGEMENT_WAREHOUSE_URL",
         "duckdb:///$ENGAGEMENT_HOME/warehouse.duckdb",
-        "`duckdb:///<path>` or `postgresql+psycopg2://user:pass@host:5432/db`. DuckDB settings go in the query string (`?memory_limit=4GB&threads=4`); memory_limit defaults to 1GB, beyond which DuckDB spills to disk.",
+        "`duckdb:///<path>`, `postgresql+psycopg2://user:pass@host:5432/db` or Apache Spark: `spark:///<lake folder>?master=local[4]` (lake on S3: `spark:///?lake=s3a://bucket/prefix&master=...`; Spark settings as `conf.<key>=<value>`, see docs/scale-out.md). DuckDB settings go in the query string (`?memory_limit=4GB&threads=4`); memory_limit defaults to 1GB, beyond which DuckDB spills to disk.",
         lambda base, env: f"duckdb:///{base / 'warehouse.duckdb'}",
     ),
     EnvVarDoc(
