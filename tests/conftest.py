@@ -93,3 +93,12 @@ def shared_fixtures() -> Path:
 from tests.support.experiments import built  # noqa: E402,F401  (fixture)
 from tests.support.s3_server import s3_server  # noqa: E402,F401  (fixture)
 from tests.support.smtp_server import smtp_server  # noqa: E402,F401  (fixture)
+
+
+@pytest.fixture(scope="module")
+def spark_lake(tmp_path_factory) -> Path:
+    """A lake folder shared by a module's Spark tests (the JVM starts once per test process, ~10 s)."""
+    from tests.support.spark import spark_missing
+
+    require(spark_missing())
+    return tmp_path_factory.mktemp("lake")

@@ -99,6 +99,10 @@ def upsert_contacts(conn: sa.Connection, contacts: pl.DataFrame) -> int:
     """Merge one row per user (``latest``) into the table, keeping the later of the stored and new values."""
     if contacts.is_empty():
         return 0
+    if conn.dialect.name == "spark":
+        from engagement_pipeline.lib.ingest.spark_tables import merge_spark_contacts
+
+        return merge_spark_contacts(conn, contacts)
     if conn.dialect.name == "duckdb":
         with arrow_view(conn, "_batch_contacts", contacts) as view:
             conn.execute(sa.text(_UPSERT.format(source=view)))

@@ -37,6 +37,7 @@ from engagement_pipeline.lib.ingest.contacts import ensure_contacts_table, upser
 from engagement_pipeline.lib.ingest.mapping import map_batch
 from engagement_pipeline.lib.ingest.reader import CurrentsFileError, DecodedFile, decode_file
 from engagement_pipeline.lib.ingest.record_checks import IngestLimits, quarantine_row
+from engagement_pipeline.lib.ingest.spark_tables import append_new_spark_events, ensure_spark_tables
 from engagement_pipeline.lib.ingest.writer import BackgroundWriter
 from engagement_pipeline.lib.platform.progress import track
 from engagement_pipeline.lib.platform.storage import ObjectStore, StoredObject
@@ -89,6 +90,9 @@ class IngestSummary:
 
 
 def ensure_tables(conn: sa.Connection) -> None:
+    if conn.dialect.name == "spark":
+        ensure_spark_tables(conn, {RAW_TABLE: RAW_COLUMNS, MANIFEST_TABLE: MANIFEST_COLUMNS, QUARANTINE_TABLE: QUARANTINE_COLUMNS})
+        return
     for table, columns in ((RAW_TABLE, RAW_COLUMNS), (MANIFEST_TABLE, MANIFEST_COLUMNS), (QUARANTINE_TABLE, QUARANTINE_COLUMNS)):
         conn.execute(sa.text(create_table_sql(table, columns)))
     _add_new_columns(conn, RAW_TABLE, RAW_COLUMNS)
@@ -275,6 +279,8 @@ def append_new_events(conn: sa.Connection, events: pl.DataFrame) -> pl.DataFrame
     """Insert the events (id + event type) not in the raw table yet (the first copy wins); returns those inserted.
 
     A copy of an event has the same time, so only the raw rows of the batch's days are searched."""
+    if conn.dialect.name == "spark":
+        return append_new_spark_events(conn, events, RAW_TABLE)
     key = ["event_id", "event_type"]
     if events["event_id"].n_unique() < events.height:  # a cheap test first: most batches hold no copy
         events = events.filter(pl.struct(key).is_first_distinct())

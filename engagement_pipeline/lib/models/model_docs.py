@@ -258,6 +258,12 @@ def ephemeral_columns(conn: sa.Connection, model: SqlModel, params: dict) -> dic
     run's bound parameters): those of an empty temporary table of its SQL, dropped again."""
     probe = f"{EPHEMERAL_PREFIX}probe_{model.name}"
     sql = render(model, conn.dialect.name)
+    if conn.dialect.name == "spark":  # no temporary tables in its catalog; the driver reports Spark's type names
+        from engagement_pipeline.lib.platform.spark.dbapi import SPARK_TYPES
+
+        described = conn.execute(sa.text(f"select * from (\n{sql}\n) as probe where 1 = 0"), params).cursor.description
+        types = {name: SPARK_TYPES.get(type_code, type_code).lower() for name, type_code, *_ in described}
+        return {name: ENGINE_TYPES.get(data_type, data_type) for name, data_type in types.items()}
     conn.execute(sa.text(f"create temporary table {probe} as select * from (\n{sql}\n) as probe where 1 = 0"), params)
     try:
         rows = conn.execute(

@@ -294,7 +294,9 @@ def run_model_by_day(
         select = f"select * from (\n{render(model, conn.dialect.name, incremental=False)}\n) as model"
     wanted = _ensure_table(conn, model, select, params)
     column_list = ", ".join(wanted)
-    if model.is_incremental:
+    if conn.dialect.name == "spark":
+        _write_spark(conn, model, select, params, start, end)
+    elif model.is_incremental:
         if start is None or end is None:
             raise SqlModelError(f"{model.name}: an incremental model needs a window (start and end dates)")
     elif model.materialized == "partitioned":
@@ -306,11 +308,43 @@ def run_model_by_day(
         )
     else:
         conn.execute(sa.text(f"delete from {model.name}"))
-    conn.execute(sa.text(f"insert into {model.name} ({column_list}) {select}"), params)
+    if conn.dialect.name != "spark":
+        conn.execute(sa.text(f"insert into {model.name} ({column_list}) {select}"), params)
     if conn.dialect.name == "postgresql":
         # Fresh statistics, or the planner picks nested loops over the next model's inputs.
         conn.execute(sa.text(f"analyze {model.name}"))
     return _count(conn, model, start, end)
+
+
+def _write_spark(conn: sa.Connection, model: SqlModel, select: str, params: dict, start: date | None, end: date | None) -> None:
+    """Spark has no transactions nor DELETE on Parquet tables: a partitioned model drops the window's
+    partitions, then writes the window with a dynamic partition overwrite (only the days its rows
+    fall in), so a day that lost all its rows is emptied and re-running a window never double counts;
+    a crash in between leaves those days empty until the next run, never doubled. A table model is
+    overwritten whole, an incremental one appended to. Columns go in the table's order (Spark keeps
+    partition columns last)."""
+    from sqlglot import exp
+
+    from engagement_pipeline.lib.platform.spark.dbapi import run_around
+
+    spark = conn.connection.driver_connection.spark
+    order = ", ".join(field.name for field in spark.table(model.name).schema)
+    if model.is_incremental:
+        if start is None or end is None:
+            raise SqlModelError(f"{model.name}: an incremental model needs a window (start and end dates)")
+        run_around(spark, f"insert into {model.name} select {order} from ({{select}}) as written", select, params)
+        return
+    if model.materialized == "partitioned":
+        if start is None or end is None:
+            raise SqlModelError(f"{model.name}: a partitioned model needs a window (start and end dates)")
+        days = [start + timedelta(days=offset) for offset in range((end - start).days)]
+        for first in range(0, len(days), 100):
+            specs = ", ".join(
+                f"partition ({model.partition_by} = {exp.Literal.string(day.isoformat()).sql('spark')})"
+                for day in days[first : first + 100]
+            )
+            spark.sql(f"alter table {model.name} drop if exists {specs}")
+    run_around(spark, f"insert overwrite table {model.name} select {order} from ({{select}}) as written", select, params)
 
 
 def _relation_kind(conn: sa.Connection, name: str) -> str | None:
@@ -353,10 +387,18 @@ def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dic
             f"{model.name}: its columns changed ({', '.join(existing)} -> {', '.join(wanted)}), but an incremental model's rows "
             "(the keys it handed out) outlive every run: migrate the table by hand rather than drop it"
         )
+    if existing is not None and conn.dialect.name == "spark":
+        existing = existing if sorted(existing) != sorted(wanted) else wanted  # Spark keeps partition columns last
     if existing is not None and (existing != wanted or _relation_kind(conn, model.name) == "view"):
         conn.execute(sa.text(f"drop {_relation_kind(conn, model.name)} {model.name}"))
         existing = None
-    if existing is None:
+    if existing is None and conn.dialect.name == "spark":
+        from engagement_pipeline.lib.platform.spark.dbapi import run_around
+
+        partitioned = f" partitioned by ({model.partition_by})" if model.is_partitioned else ""
+        statement = f"create table {model.name} using parquet{partitioned} as {{select}}"
+        run_around(conn.connection.driver_connection.spark, statement, f"{select} where 1 = 0", params)
+    elif existing is None:
         conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
         if model.is_partitioned and conn.dialect.name == "postgresql":
             conn.execute(sa.text(f"create index {model.name}_{model.partition_by}_idx on {model.name} ({model.partition_by})"))

@@ -1,4 +1,4 @@
-"""The warehouse: DuckDB (embedded default) or PostgreSQL, behind SQLAlchemy.
+"""The warehouse: DuckDB (embedded default), PostgreSQL or Spark (lib/platform/spark/), behind SQLAlchemy.
 
 Bulk loads use each engine's fast path: DuckDB inserts straight from an Arrow
 table registered on the connection; PostgreSQL receives CSV through `COPY`.
@@ -100,6 +100,11 @@ def make_engine(url: str, lock_wait_seconds: float | None = None) -> sa.Engine:
             engine = sa.create_engine(url, pool_size=1, max_overflow=8, connect_args={"config": settings})
             sa.event.listen(engine, "do_connect", lambda dialect, _record, cargs, cparams: _connect_when_free(url, dialect, cparams, cargs))
             _ENGINES[url] = engine
+        elif url.startswith("spark:"):
+            import engagement_pipeline.lib.platform.spark  # noqa: F401 - registers the dialect
+
+            # One DB-API connection per engine: it is the URL's Spark session, shared by every caller.
+            _ENGINES[url] = sa.create_engine(url, poolclass=sa.pool.StaticPool)
         else:
             _ENGINES[url] = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
     return _ENGINES[url]
@@ -144,7 +149,11 @@ def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
     if frame.is_empty():
         return 0
     columns = ", ".join(frame.columns)
-    if conn.dialect.name == "duckdb":
+    if conn.dialect.name == "spark":
+        spark = conn.connection.driver_connection.spark
+        order = [field.name for field in spark.table(table).schema]  # Spark keeps partition columns last
+        spark.createDataFrame(frame.select(order).to_arrow()).write.insertInto(table)
+    elif conn.dialect.name == "duckdb":
         with arrow_view(conn, f"_load_{table}", frame) as view:
             conn.connection.driver_connection.execute(f"insert into {table} ({columns}) select {columns} from {view}")
     else:
