@@ -162,6 +162,10 @@ def ingest(
     limits: IngestLimits | None = None,
 ) -> IngestSummary:
     """Load the landing zone's new objects; `limits` bound event times (from now) and string sizes."""
+    if engine.dialect.name == "spark":  # decoded by Spark tasks (spark_load.py)
+        from engagement_pipeline.lib.ingest.spark_load import ingest_spark
+
+        return ingest_spark(engine, store, log, limits)
     started = datetime.now(timezone.utc)
     with engine.begin() as conn:
         ensure_tables(conn)

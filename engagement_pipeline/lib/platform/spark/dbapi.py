@@ -165,7 +165,8 @@ def run_around(spark: Any, statement: str, select: str, params: dict | None = No
         spark.sql(statement.format(select=text))
     except Exception as exc:
         raise DatabaseError(f"{type(exc).__name__}: {str(exc)[:1500]}\nSpark SQL: {statement[:300]}") from exc
-    _CURRENT[id(spark)] = False
+    if statement.lstrip().lower().startswith(("create", "drop", "alter")):
+        _CURRENT[id(spark)] = False
 
 
 class Cursor:
@@ -185,9 +186,8 @@ class Cursor:
             self.description, self._rows, self.rowcount = None, [], -1
             return self
         text = bound.sql(dialect=SparkSql)
-        if "__information_schema_" in text and _CURRENT.get(id(self.spark)) is not True:
-            _register_catalog_views(self.spark)
-            _CURRENT[id(self.spark)] = True
+        if "__information_schema_" in text:
+            _register_catalog_views(self.spark, _named_tables(bound))
         if isinstance(_parse(sql), (exp.Create, exp.Drop, exp.Alter, exp.Command)):
             _CURRENT[id(self.spark)] = False  # the catalog views are rebuilt at their next use
         try:
@@ -233,12 +233,26 @@ class Cursor:
         pass
 
 
-def _register_catalog_views(spark: Any) -> None:
-    """information_schema.tables and .columns of the current database, as temporary views."""
+def _named_tables(bound: exp.Expression) -> set[str] | None:
+    """The table names a catalog query asks about (`table_name = '...'`), or None for all of them."""
+    names = set()
+    for condition in bound.find_all(exp.EQ):
+        column, value = condition.this, condition.expression
+        if isinstance(column, exp.Column) and column.name.lower() == "table_name" and isinstance(value, exp.Literal):
+            names.add(value.this)
+    return names or None
+
+
+def _register_catalog_views(spark: Any, only: set[str] | None) -> None:
+    """information_schema.tables and .columns of the current database (or of the tables `only`), as
+    temporary views; the whole catalog is listed again only after a statement that changed it
+    (listing ~30 tables' columns from the metastore costs seconds)."""
+    if only is None and _CURRENT.get(id(spark)) is True:
+        return
     database = spark.catalog.currentDatabase()
     tables, columns = [], []
     for table in spark.catalog.listTables(database):
-        if table.isTemporary:
+        if table.isTemporary or (only is not None and table.name not in only):
             continue
         kind = "VIEW" if table.tableType == "VIEW" else "BASE TABLE"
         tables.append((table.name, kind, database))
@@ -251,3 +265,4 @@ def _register_catalog_views(spark: Any) -> None:
     spark.createDataFrame(
         columns, "table_name string, column_name string, data_type string, ordinal_position int, table_schema string"
     ).createOrReplaceTempView(_CATALOG_VIEWS["columns"])
+    _CURRENT[id(spark)] = only is None

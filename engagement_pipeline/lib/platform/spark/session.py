@@ -10,7 +10,9 @@ platform's metastore (Glue, Unity, Hive). Sessions of different URLs share the p
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +103,9 @@ def _base_session(target: SparkTarget) -> Any:
         metastore = Path(target.lake) / "_metastore"
         settings["spark.hadoop.javax.jdo.option.ConnectionURL"] = f"jdbc:derby:;databaseName={metastore / 'metastore_db'};create=true"
         settings["spark.sql.warehouse.dir"] = target.lake
+    if (target.master or "local").startswith("local"):  # tasks run this interpreter, with this project installed
+        settings["spark.pyspark.python"] = sys.executable
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(target.conf)
     for key, value in settings.items():
         builder = builder.config(key, value)
