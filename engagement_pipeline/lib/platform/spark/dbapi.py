@@ -11,6 +11,7 @@ commit and rollback do nothing (what a rewrite guarantees: lib/models/sql_models
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
@@ -86,11 +87,22 @@ class Connection:
         pass
 
 
+_MARKER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
 @functools.lru_cache(maxsize=512)
 def _parse(sql: str) -> exp.Expression:
     try:
         return sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
+        # DuckDB's prefix aliases (`select total: x`) make sqlglot read a marker that starts a select
+        # list (`select :day as day`) as an alias without a name; `$day` is the same marker to it.
+        dollars = _MARKER.sub(r"$\1", sql)
+        if dollars != sql:
+            try:
+                return sqlglot.parse_one(dollars, read="duckdb")
+            except sqlglot.errors.ParseError:
+                pass
         raise ProgrammingError(f"cannot transpile to Spark SQL: {exc}\n{sql[:500]}") from exc
 
 

@@ -59,7 +59,7 @@ def parse_spark_url(url: str) -> SparkTarget:
     if parts.scheme != "spark":
         raise SparkUrlError(f"{url!r} is not a Spark warehouse URL; expected spark:///<lake folder>?master=local[2]")
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    lake = query.pop("lake", "") or re.sub(r"^/+", "/", parts.path)  # spark:///tmp/lake and spark:////tmp/lake alike
+    lake = (query.pop("lake", "") or re.sub(r"^/+", "/", parts.path)).rstrip("/")  # spark:///tmp/lake and spark:////tmp/lake alike
     if not lake or (lake.startswith("/") is False and "://" not in lake):
         raise SparkUrlError("a Spark warehouse URL needs its lake: spark:///<absolute folder> or spark:///?lake=s3a://bucket/prefix")
     database = query.pop("database", DEFAULT_DATABASE)
@@ -70,7 +70,7 @@ def parse_spark_url(url: str) -> SparkTarget:
     unknown = sorted(key for key in query if not key.startswith("conf."))
     if unknown:
         raise SparkUrlError(f"unknown Spark URL setting(s) {', '.join(unknown)}; expected master, lake, database or conf.<spark key>")
-    return SparkTarget(lake.rstrip("/"), master, database, conf)
+    return SparkTarget(lake, master, database, conf)
 
 
 def session_for(url: str) -> Any:
