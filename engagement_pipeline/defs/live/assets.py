@@ -3,7 +3,7 @@ import pandas as pd
 
 from engagement_pipeline.defs.previews import markdown_table
 from engagement_pipeline.defs.resources import PipelineSettings, StorageLocation, Warehouse
-from engagement_pipeline.lib.live.refresh import refresh_live
+from engagement_pipeline.lib.live.refresh import SPARK_NOTE, refresh_live
 
 PREVIEW_STATS = ("sent", "delivered", "bounces", "opens", "clicks", "unsubscribes", "impressions", "aborts")
 
@@ -24,6 +24,9 @@ def live_report(context: dg.AssetExecutionContext, warehouse: Warehouse, report_
     report store (totals, 5-minute chart, breakdowns, one section per campaign or Canvas active in
     the window). The daily partitions stay the source of truth:
     `live_report_matches_daily_rollups` reconciles the two."""
+    if warehouse.dialect == "spark":
+        context.log.warning(SPARK_NOTE)
+        return dg.MaterializeResult(metadata={"not_built": SPARK_NOTE})
     refresh = refresh_live(warehouse.engine, report_store.store(), count_bot_clicks=settings.count_bot_clicks)
     applied, view = refresh.applied, refresh.view
     if applied.events_too_old:

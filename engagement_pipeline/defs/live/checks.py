@@ -4,6 +4,7 @@ import dagster as dg
 
 from engagement_pipeline.defs.resources import Warehouse
 from engagement_pipeline.lib.live.reconcile import ROLLUP, live_days, reconcile
+from engagement_pipeline.lib.live.refresh import SPARK_NOTE
 from engagement_pipeline.lib.live.window import utc_now
 
 ROLLUP_KEY = dg.AssetKey(ROLLUP)
@@ -32,6 +33,8 @@ def live_report_matches_daily_rollups(context: dg.AssetCheckExecutionContext, wa
     int_message_stats__quarter_hourly for every live stat, component and channel, once the day's
     rollups were rebuilt after the live view applied the day's last file (other days are listed as
     waiting, with why). Fails naming the first differing quarter-hour, message, channel and stat."""
+    if warehouse.dialect == "spark":
+        return dg.AssetCheckResult(passed=True, description="nothing to compare: no live view on Spark", metadata={"not_built": SPARK_NOTE})
     now = utc_now()
     with warehouse.begin() as conn:
         outcome = reconcile(conn, _built_at(context.instance, live_days(conn)), now)

@@ -12,6 +12,11 @@ from engagement_pipeline.lib.live.page import render_live_page, write_live_page
 from engagement_pipeline.lib.live.view import LiveView, read_live_view
 from engagement_pipeline.lib.platform.storage import ObjectStore
 
+SPARK_NOTE = (
+    "the live view is not built on a Spark warehouse: its 5-minute buckets are upserted file by file, which "
+    "Parquet tables cannot do; point a DuckDB or PostgreSQL deployment at the same landing zone (docs/scale-out.md)"
+)
+
 
 @dataclass
 class LiveRefresh:

@@ -135,7 +135,15 @@ def _warehouse_url(value: str) -> None:
         return
     if re.fullmatch(r"postgresql(\+\w+)?", scheme) and urlsplit(value).hostname:
         return
-    raise ValueError("is not a warehouse URL; expected duckdb:///<path> or postgresql+psycopg2://user:pass@host:5432/db")
+    if scheme == "spark":
+        from engagement_pipeline.lib.platform.spark.session import parse_spark_url
+
+        parse_spark_url(value)  # its error says what the URL lacks
+        return
+    raise ValueError(
+        "is not a warehouse URL; expected duckdb:///<path>, postgresql+psycopg2://user:pass@host:5432/db"
+        " or spark:///<lake folder>?master=local[2]"
+    )
 
 
 def _store_url(value: str) -> None:
