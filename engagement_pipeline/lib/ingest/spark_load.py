@@ -46,7 +46,7 @@ def _decode_task(store_url: str, endpoint: str | None, limits: IngestLimits, sta
         for batch in batches:
             for key, etag, size in zip(*(batch.column(i).to_pylist() for i in range(3))):
                 flush = _prepare([_decode(store, StoredObject(key, size, etag))], limits=limits, started=started)
-                parts = [_outcome(flush.manifest, flush.quarantine, schema)]
+                parts = [_outcome(flush.manifest, flush.quarantine)]
                 if flush.events is not None and flush.events.height:
                     parts.append(flush.events.with_columns(pl.lit("event").alias("kind")))
                 if flush.contacts.height:
@@ -64,12 +64,12 @@ def _decode_task(store_url: str, endpoint: str | None, limits: IngestLimits, sta
     return decode
 
 
-def _outcome(manifest: list[dict], quarantine: list[dict], schema: dict) -> pl.DataFrame:
+def _outcome(manifest: list[dict], quarantine: list[dict]) -> pl.DataFrame:
     payload = json.dumps({"manifest": manifest, "quarantine": quarantine}, default=str)
     return pl.DataFrame({"kind": ["file"], "payload": [payload]})
 
 
-def _spark_schema(spark: Any) -> Any:
+def _spark_schema() -> Any:
     from pyspark.sql.pandas.types import from_arrow_schema
 
     return from_arrow_schema(pl.DataFrame(schema=_output_schema()).to_arrow().schema)
@@ -108,7 +108,7 @@ def ingest_spark(engine: sa.Engine, store: ObjectStore, log: Callable[[str], Non
     tasks = max(1, min(len(pending), sum(obj.size for obj in pending) // FILE_TASK_BYTES + spark.sparkContext.defaultParallelism))
     files = spark.createDataFrame([(o.key, o.etag, o.size) for o in pending], "object_key string, etag string, size_bytes bigint")
     decoded = files.repartition(tasks).mapInArrow(
-        _decode_task(store.url, store.endpoint_url, limits or IngestLimits(), started), _spark_schema(spark)
+        _decode_task(store.url, store.endpoint_url, limits or IngestLimits(), started), _spark_schema()
     )
     decoded = decoded.localCheckpoint()  # decode once: the events, outcomes and contacts are read from it
     raw_columns = [field.name for field in spark.table(RAW_TABLE).schema]

@@ -5,19 +5,14 @@ batch's days), and contacts are merged by rewriting their table (`merge_contacts
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import sqlalchemy as sa
 
 from engagement_pipeline.lib.ingest.canonical import RAW_COLUMNS
 from engagement_pipeline.lib.ingest.contacts import CONTACT_SCHEMA, CONTACTS_TABLE
+from engagement_pipeline.lib.platform.spark import spark_session
 
 SPARK_TYPES = {"varchar": "string", "bigint": "bigint", "date": "date", "timestamp": "timestamp", "boolean": "boolean"}
-
-
-def spark_of(conn: sa.Connection) -> Any:
-    return conn.connection.driver_connection.spark
 
 
 def create_spark_table(conn: sa.Connection, table: str, columns: dict[str, str], partition_by: str | None = None) -> None:
@@ -27,7 +22,7 @@ def create_spark_table(conn: sa.Connection, table: str, columns: dict[str, str],
         ordered[partition_by] = columns[partition_by]
     body = ", ".join(f"{name} {SPARK_TYPES[kind]}" for name, kind in ordered.items())
     partitioned = f" partitioned by ({partition_by})" if partition_by else ""
-    spark_of(conn).sql(f"create table if not exists {table} ({body}) using parquet{partitioned}")
+    spark_session(conn).sql(f"create table if not exists {table} ({body}) using parquet{partitioned}")
 
 
 def ensure_spark_tables(conn: sa.Connection, tables: dict[str, dict[str, str]]) -> None:
@@ -38,7 +33,7 @@ def ensure_spark_tables(conn: sa.Connection, tables: dict[str, dict[str, str]]) 
         create_spark_table(conn, table, columns, "event_date" if columns is RAW_COLUMNS else None)
     contacts = {name: "timestamp" if name.endswith("_at") else "varchar" for name in CONTACT_SCHEMA}
     create_spark_table(conn, CONTACTS_TABLE, contacts)
-    catalog_changed(spark_of(conn))
+    catalog_changed(spark_session(conn))
 
 
 def append_new_spark_events(conn: sa.Connection, events: pl.DataFrame, raw_table: str) -> pl.DataFrame:
@@ -48,7 +43,7 @@ def append_new_spark_events(conn: sa.Connection, events: pl.DataFrame, raw_table
     events = events.filter(pl.struct(key).is_first_distinct())
     if events.is_empty():
         return events
-    spark = spark_of(conn)
+    spark = spark_session(conn)
     first, last = events["event_date"].min(), events["event_date"].max()
     batch_ids = spark.createDataFrame(events.select(*key).to_arrow())
     loaded = spark.table(raw_table).where(f"event_date between date'{first.isoformat()}' and date'{last.isoformat()}'").select(*key)
@@ -65,7 +60,7 @@ def merge_spark_contacts(conn: sa.Connection, contacts: pl.DataFrame) -> int:
     by rewriting the table (Parquet has no update)."""
     if contacts.is_empty():
         return 0
-    spark = spark_of(conn)
+    spark = spark_session(conn)
     spark.createDataFrame(contacts.to_arrow()).createOrReplaceTempView("_batch_contacts")
     latest = []
     for kind, value in (("email", "email_address"), ("phone", "phone_number")):

@@ -325,9 +325,10 @@ def _write_spark(conn: sa.Connection, model: SqlModel, select: str, params: dict
     partition columns last)."""
     from sqlglot import exp
 
+    from engagement_pipeline.lib.platform.spark import spark_session
     from engagement_pipeline.lib.platform.spark.dbapi import run_around
 
-    spark = conn.connection.driver_connection.spark
+    spark = spark_session(conn)
     order = ", ".join(field.name for field in spark.table(model.name).schema)
     if model.is_incremental:
         if start is None or end is None:
@@ -393,11 +394,12 @@ def _ensure_table(conn: sa.Connection, model: SqlModel, select: str, params: dic
         conn.execute(sa.text(f"drop {_relation_kind(conn, model.name)} {model.name}"))
         existing = None
     if existing is None and conn.dialect.name == "spark":
+        from engagement_pipeline.lib.platform.spark import spark_session
         from engagement_pipeline.lib.platform.spark.dbapi import run_around
 
         partitioned = f" partitioned by ({model.partition_by})" if model.is_partitioned else ""
         statement = f"create table {model.name} using parquet{partitioned} as {{select}}"
-        run_around(conn.connection.driver_connection.spark, statement, f"{select} where 1 = 0", params)
+        run_around(spark_session(conn), statement, f"{select} where 1 = 0", params)
     elif existing is None:
         conn.execute(sa.text(f"create table {model.name} as {select} where 1 = 0"), params)
         if model.is_partitioned and conn.dialect.name == "postgresql":

@@ -150,7 +150,9 @@ def bulk_load(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
         return 0
     columns = ", ".join(frame.columns)
     if conn.dialect.name == "spark":
-        spark = conn.connection.driver_connection.spark
+        from engagement_pipeline.lib.platform.spark import spark_session
+
+        spark = spark_session(conn)
         order = [field.name for field in spark.table(table).schema]  # Spark keeps partition columns last
         spark.createDataFrame(frame.select(order).to_arrow()).write.insertInto(table)
     elif conn.dialect.name == "duckdb":

@@ -178,7 +178,7 @@ def run_around(spark: Any, statement: str, select: str, params: dict | None = No
     except Exception as exc:
         raise DatabaseError(f"{type(exc).__name__}: {str(exc)[:1500]}\nSpark SQL: {statement[:300]}") from exc
     if statement.lstrip().lower().startswith(("create", "drop", "alter")):
-        _CURRENT[id(spark)] = False
+        catalog_changed(spark)
 
 
 class Cursor:
@@ -201,7 +201,7 @@ class Cursor:
         if "__information_schema_" in text:
             _register_catalog_views(self.spark, _named_tables(bound))
         if isinstance(_parse(sql), (exp.Create, exp.Drop, exp.Alter, exp.Command)):
-            _CURRENT[id(self.spark)] = False  # the catalog views are rebuilt at their next use
+            catalog_changed(self.spark)
         try:
             frame = self.spark.sql(text)
             rows = [tuple(row) for row in frame.collect()] if returns_rows else []
